@@ -1,0 +1,48 @@
+// The ingester's configuration: the seed README's variables with its names and defaults,
+// and the few this service adds. `tick-ingester run --help` prints this table.
+import type { ConfigOf, Field } from "./load.ts";
+import { boolean, duration, hostPort, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
+
+const field = <T>(f: Field<T>) => f;
+
+export const databaseFields = {
+  databaseUrl: field({
+    env: "DATABASE_URL",
+    schema: postgresUrl,
+    help: "TimescaleDB/PostgreSQL connection string (required when OUTPUT_MODE=timescale)",
+    secret: true,
+  }),
+};
+
+export const ingesterFields = {
+  continuumGrpcUrl: field({ env: "CONTINUUM_GRPC_URL", schema: hostPort, help: "Continuum gRPC endpoint, e.g. localhost:50051 (required)" }),
+  ...databaseFields,
+  serviceName: field({ env: "SERVICE_NAME", schema: text, default: "tick-ingester", help: "Service identifier; also names the stream's checkpoint" }),
+  env: field({ env: "ENV", schema: oneOf(["development", "staging", "production"]), default: "development", help: "Environment: development/staging/production" }),
+  startTick: field({ env: "START_TICK", schema: uint64, default: "0", help: "Starting tick when the database has no checkpoint yet (0 = latest)" }),
+  dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
+  dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
+  bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
+  workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Number of pipeline workers" }),
+  batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Ticks per batch write" }),
+  flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Max time before flushing a partial batch" }),
+  outputMode: field({ env: "OUTPUT_MODE", schema: oneOf(["timescale", "console"]), default: "timescale", help: "Output: timescale or console" }),
+  outputFormat: field({ env: "OUTPUT_FORMAT", schema: oneOf(["json", "compact", "table"]), default: "json", help: "Console format: json, compact or table" }),
+  healthCheckPort: field({ env: "HEALTH_CHECK_PORT", schema: wholeNumber(0, 65_535), default: "8081", help: "Health check HTTP port (0 = any free port)" }),
+  healthCheckHost: field({ env: "HEALTH_CHECK_HOST", schema: text, default: "0.0.0.0", help: "Health check HTTP bind address" }),
+  logLevel: field({ env: "LOG_LEVEL", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
+  shutdownTimeout: field({ env: "SHUTDOWN_TIMEOUT", schema: duration, default: "30s", help: "Time allowed to drain and flush on SIGINT/SIGTERM" }),
+  migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
+};
+
+export type IngesterConfig = ConfigOf<typeof ingesterFields>;
+
+export function checkIngester(config: IngesterConfig): string[] {
+  const problems: string[] = [];
+  if (config.continuumGrpcUrl === undefined) problems.push("CONTINUUM_GRPC_URL is required (e.g. localhost:50051)");
+  if (config.outputMode === "timescale" && config.databaseUrl === undefined)
+    problems.push("DATABASE_URL is required when OUTPUT_MODE=timescale");
+  if (config.dbMinConnections > config.dbMaxConnections)
+    problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
+  return problems;
+}
