@@ -32,6 +32,7 @@ export const ingesterFields = {
   healthCheckHost: field({ env: "HEALTH_CHECK_HOST", schema: text, default: "0.0.0.0", help: "Health check HTTP bind address" }),
   logLevel: field({ env: "LOG_LEVEL", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
   shutdownTimeout: field({ env: "SHUTDOWN_TIMEOUT", schema: duration, default: "30s", help: "Time allowed to drain and flush on SIGINT/SIGTERM" }),
+  streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration, default: "10s", help: "Reconnect when the stream sends nothing for this long" }),
   migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
 };
 

@@ -1,0 +1,176 @@
+// Groups ticks, in stream order, into batches of BATCH_SIZE (or whatever arrived within
+// FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds the
+// ticks in flight to BUFFER_SIZE: when the database falls behind, the caller waits here, stops
+// reading the stream, and gRPC flow control slows the sequencer's sending.
+import {
+  encodeJson,
+  RecordType,
+  type BatchEnd,
+  type ChainBreakRecord,
+  type CommitReport,
+  type GapRecord,
+  type RejectRecord,
+} from "./batch-protocol.ts";
+import type { ChainBreak } from "./sequencer.ts";
+import type { WorkerPool } from "./workers.ts";
+
+export interface DispatcherOptions {
+  batchSize: number;
+  bufferSize: number;
+  flushIntervalMs: number;
+}
+
+interface OpenBatch {
+  batchId: number;
+  worker: number;
+  first?: bigint;
+  last?: bigint;
+  ticks: number;
+  gaps: GapRecord[];
+  chainBreaks: ChainBreakRecord[];
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class Aborted extends Error {
+  constructor() {
+    super("aborted");
+  }
+}
+
+export class Dispatcher {
+  private open: OpenBatch | undefined;
+  private nextBatchId = 1;
+  private inFlight = 0;
+  private readonly workerLoad: number[];
+  /** Closed batches not yet fully committed: their Worker and ticks still to commit. */
+  private readonly closed = new Map<number, { worker: number; remaining: number }>();
+  private roomWaiters: Array<() => void> = [];
+  /** Serialises the stream's calls with the flush timer's. */
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly options: DispatcherOptions,
+    private readonly signal: AbortSignal,
+  ) {
+    this.workerLoad = new Array(pool.size).fill(0);
+    signal.addEventListener("abort", () => this.wakeRoomWaiters());
+  }
+
+  /** Ticks accepted and not yet committed. */
+  get ticksInFlight() {
+    return this.inFlight;
+  }
+
+  tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): Promise<void> {
+    return this.locked(async () => {
+      const batch = await this.batchFor(n);
+      await this.pool.ring(batch.worker).write(RecordType.Tick, raw);
+      if (chainBreak) {
+        batch.chainBreaks.push({ tickNumber: n.toString(), expected: chainBreak.expected, got: chainBreak.got });
+      }
+      await this.closeIfFull(batch);
+    });
+  }
+
+  /** A tick that cannot be stored; n is undefined when the bytes did not say which tick. */
+  reject(n: bigint | undefined, code: string, detail: string, raw: Uint8Array): Promise<void> {
+    return this.locked(async () => {
+      const batch = n === undefined ? (this.open ?? (await this.openBatch())) : await this.batchFor(n);
+      const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
+      await this.pool.ring(batch.worker).write(RecordType.Reject, encodeJson(record));
+      await this.closeIfFull(batch);
+    });
+  }
+
+  /** A tick the sequencer cannot provide. */
+  gap(n: bigint, reason: string): Promise<void> {
+    return this.locked(async () => {
+      const batch = await this.batchFor(n);
+      const previous = batch.gaps.at(-1);
+      if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
+      else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
+      await this.closeIfFull(batch);
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.locked(() => this.close());
+  }
+
+  /** A Worker committed [first, last] (or part of a batch it had to split). */
+  committed(report: CommitReport): void {
+    if (report.first === undefined || report.last === undefined) return;
+    const ticks = Number(BigInt(report.last) - BigInt(report.first) + 1n);
+    this.inFlight -= ticks;
+    const batch = this.closed.get(report.batchId);
+    if (batch) {
+      this.workerLoad[batch.worker]! -= ticks;
+      batch.remaining -= ticks;
+      if (batch.remaining <= 0) this.closed.delete(report.batchId);
+    }
+    if (this.inFlight < this.options.bufferSize) this.wakeRoomWaiters();
+  }
+
+  /** The batch that tick n joins: the open one if n continues it, else a new one. */
+  private async batchFor(n: bigint): Promise<OpenBatch> {
+    if (this.open?.last !== undefined && this.open.last !== n - 1n) await this.close();
+    await this.waitForRoom();
+    const batch = this.open ?? (await this.openBatch());
+    batch.first ??= n;
+    batch.last = n;
+    batch.ticks++;
+    this.inFlight++;
+    this.workerLoad[batch.worker]!++;
+    return batch;
+  }
+
+  private async waitForRoom() {
+    while (this.inFlight >= this.options.bufferSize) {
+      await this.close(); // the open batch's ticks count too: send them on their way
+      if (this.signal.aborted) throw new Aborted();
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    if (this.signal.aborted) throw new Aborted();
+  }
+
+  private async openBatch(): Promise<OpenBatch> {
+    const worker = this.workerLoad.indexOf(Math.min(...this.workerLoad));
+    const batchId = this.nextBatchId++;
+    const timer = setTimeout(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
+    this.open = { batchId, worker, ticks: 0, gaps: [], chainBreaks: [], timer };
+    return this.open;
+  }
+
+  private async closeIfFull(batch: OpenBatch) {
+    if (batch.ticks >= this.options.batchSize) await this.close();
+  }
+
+  private async close() {
+    const batch = this.open;
+    if (!batch) return;
+    this.open = undefined;
+    clearTimeout(batch.timer);
+    if (batch.ticks > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks });
+    const end: BatchEnd = {
+      batchId: batch.batchId,
+      first: batch.first?.toString(),
+      last: batch.last?.toString(),
+      gaps: batch.gaps,
+      chainBreaks: batch.chainBreaks,
+    };
+    await this.pool.ring(batch.worker).write(RecordType.End, encodeJson(end));
+  }
+
+  private wakeRoomWaiters() {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(fn);
+    this.lock = result.catch(() => {});
+    return result;
+  }
+}

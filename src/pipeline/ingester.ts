@@ -1,0 +1,313 @@
+// One tick's way: the stream hands its bytes here; the sequencer places it in stream order
+// (fetching what the stream skipped); the dispatcher streams it into a Worker's ring; the Worker
+// decodes, validates, encodes and commits its batch with the batch's range; the commit report
+// moves the watermark, and the checkpointer records the watermark in the database.
+import postgres from "postgres";
+import type { IngesterConfig } from "../config/ingester.ts";
+import { redactUrl } from "../config/values.ts";
+import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
+import { ContinuumClient } from "../source/continuum-client.ts";
+import { tickStream } from "../source/tick-stream.ts";
+import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
+import type { CommitReport, LogReport, SinkSpec } from "./batch-protocol.ts";
+import { Aborted, Dispatcher } from "./dispatcher.ts";
+import { Sequencer } from "./sequencer.ts";
+import { Watermark } from "./watermark.ts";
+import { WorkerPool } from "./workers.ts";
+
+const CHECKPOINT_INTERVAL_MS = 1_000;
+const BACKFILL_WINDOW = 16;
+
+/** What the ingester tells the outside (metrics, logs); it knows nothing of either. */
+export interface IngesterEvents {
+  connected(startTick: bigint): void;
+  disconnected(reason: string, retryInMs: number): void;
+  committed(report: CommitReport): void;
+  repeated(): void;
+  backfilled(first: bigint, last: bigint, found: number): void;
+  workerLog(report: LogReport, worker: number): void;
+  /** Something the ingester cannot go on from; it is stopping. */
+  fatal(reason: string): void;
+}
+
+export type IngesterSettings = Pick<
+  IngesterConfig,
+  | "continuumGrpcUrl"
+  | "databaseUrl"
+  | "serviceName"
+  | "startTick"
+  | "bufferSize"
+  | "workerCount"
+  | "batchSize"
+  | "flushInterval"
+  | "outputMode"
+  | "outputFormat"
+  | "shutdownTimeout"
+> & { streamIdleTimeout: number };
+
+export interface IngesterStatus {
+  streamConnected: boolean;
+  disconnectedSinceMs?: number;
+  workersAlive: boolean;
+  ticksInFlight: number;
+  bufferedBytes: number;
+  /** Every tick below this is committed. */
+  nextTick?: bigint;
+  lastCommitAtMs?: number;
+}
+
+export class SchemaMissing extends Error {}
+
+export class Ingester {
+  private readonly abort = new AbortController();
+  private readonly client: ContinuumClient;
+  private readonly pool: WorkerPool;
+  private readonly dispatcher: Dispatcher;
+  private sequencer!: Sequencer;
+  private watermark: Watermark | undefined;
+  private savedNextTick: bigint | undefined;
+  private checkpointTimer: ReturnType<typeof setInterval> | undefined;
+  private streamConnected = false;
+  private disconnectedSince: number | undefined = Date.now();
+  private lastCommitAt: number | undefined;
+  private workersAlive = true;
+  private reading: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly settings: IngesterSettings,
+    private readonly events: IngesterEvents,
+    private readonly sql: postgres.Sql | undefined,
+  ) {
+    this.client = new ContinuumClient(settings.continuumGrpcUrl);
+    const sink: SinkSpec =
+      settings.outputMode === "timescale"
+        ? { kind: "timescale", databaseUrl: settings.databaseUrl!, stream: settings.serviceName, applicationName: settings.serviceName }
+        : { kind: "console", format: settings.outputFormat };
+    this.pool = new WorkerPool(settings.workerCount, sink, {
+      onCommit: (report) => this.onCommit(report),
+      onLog: (report, worker) => events.workerLog(report, worker),
+      onDeath: (worker, reason) => {
+        this.workersAlive = false;
+        events.fatal(`worker ${worker} died: ${reason}`);
+        this.abort.abort();
+      },
+    });
+    this.dispatcher = new Dispatcher(
+      this.pool,
+      { batchSize: settings.batchSize, bufferSize: settings.bufferSize, flushIntervalMs: settings.flushInterval },
+      this.abort.signal,
+    );
+  }
+
+  static async start(settings: IngesterSettings, events: IngesterEvents): Promise<Ingester> {
+    const sql =
+      settings.outputMode === "timescale"
+        ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 })
+        : undefined;
+    const ingester = new Ingester(settings, events, sql);
+    try {
+      await ingester.resume();
+      await ingester.pool.ready();
+    } catch (error) {
+      await ingester.pool.stop(0);
+      await sql?.end({ timeout: 1 });
+      throw error;
+    }
+    ingester.reading = ingester.read();
+    return ingester;
+  }
+
+  /** Where to start: after the last committed tick, or START_TICK on a database without a checkpoint. */
+  private async resume() {
+    const { startTick, serviceName } = this.settings;
+    if (!this.sql) {
+      this.sequencer = new Sequencer(startTick === 0n ? undefined : startTick);
+      return;
+    }
+    const progress = await loadProgress(this.sql, serviceName).catch((error: { code?: string; message: string }) => {
+      if (error.code === "42P01")
+        throw new SchemaMissing(`the database has no tick-ingester schema (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
+      throw new Error(`Failed to connect to database ${redactUrl(this.settings.databaseUrl!)}: ${error.message}`);
+    });
+    let next = progress.nextTick;
+    if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, startTick);
+    if (next !== undefined) this.startWatermark(next, progress.committedAhead);
+    this.sequencer = new Sequencer(this.watermark?.next, this.watermark?.committedAhead);
+  }
+
+  private startWatermark(next: bigint, committedAhead: Array<[bigint, bigint]>) {
+    this.watermark = new Watermark(next);
+    this.savedNextTick = next;
+    for (const [first, last] of committedAhead) this.watermark.commit(first, last);
+    this.checkpointTimer = setInterval(() => void this.saveCheckpoint(), CHECKPOINT_INTERVAL_MS);
+  }
+
+  private async read() {
+    const stream = tickStream(this.client, {
+      resumeFrom: () => this.sequencer.next ?? 0n,
+      signal: this.abort.signal,
+      idleTimeoutMs: this.settings.streamIdleTimeout,
+      onConnect: (startTick) => {
+        this.streamConnected = true;
+        this.disconnectedSince = undefined;
+        this.events.connected(startTick);
+      },
+      onDisconnect: (reason, retryInMs) => {
+        this.streamConnected = false;
+        this.disconnectedSince ??= Date.now();
+        this.events.disconnected(reason, retryInMs);
+      },
+    });
+    try {
+      for await (const event of stream) {
+        if (event.kind === "tick") await this.accept(event.bytes);
+        else await this.rejectUnreadable(event.detail);
+      }
+    } catch (error) {
+      if (!(error instanceof Aborted)) {
+        this.events.fatal(`stream reader failed: ${(error as Error).stack ?? String(error)}`);
+        this.abort.abort();
+      }
+    } finally {
+      this.streamConnected = false;
+    }
+  }
+
+  private async accept(bytes: Uint8Array): Promise<void> {
+    let tick: PeekedTick;
+    try {
+      tick = peekTick(bytes);
+    } catch (error) {
+      return this.dispatcher.reject(undefined, "undecodable", `not a valid Tick message: ${(error as Error).message}`, bytes);
+    }
+    if (tick.tickNumber === 0n) return this.dispatcher.reject(undefined, "zero_tick_number", "tick_number is 0", bytes);
+    if (this.sql && !this.watermark) {
+      this.startWatermark(await initCheckpoint(this.sql, this.settings.serviceName, tick.tickNumber), []);
+      this.sequencer = new Sequencer(this.watermark!.next);
+    }
+    const decision = this.sequencer.offer(tick);
+    switch (decision.kind) {
+      case "accept":
+        return this.dispatcher.tick(tick.tickNumber, bytes, decision.chainBreak);
+      case "gap":
+        await this.backfill(decision.first, decision.last);
+        return this.accept(bytes);
+      default:
+        this.events.repeated();
+    }
+  }
+
+  /** The stream skipped [first, last]: fetch each tick with GetTick, a few at a time, in order. */
+  private async backfill(first: bigint, last: bigint) {
+    const fetches = new Map<bigint, Promise<Uint8Array | undefined>>();
+    let ahead = first;
+    let found = 0;
+    for (let n = first; n <= last; n++) {
+      if (this.sequencer.isCommitted(n)) {
+        this.sequencer.pass(n);
+        continue;
+      }
+      for (; ahead <= last && ahead < n + BigInt(BACKFILL_WINDOW); ahead++) {
+        if (!this.sequencer.isCommitted(ahead)) fetches.set(ahead, this.fetchTick(ahead));
+      }
+      const bytes = await fetches.get(n)!;
+      fetches.delete(n);
+      if (bytes === undefined) {
+        this.sequencer.pass(n);
+        await this.dispatcher.gap(n, "not in the stream and GetTick found no such tick");
+        continue;
+      }
+      let tick: PeekedTick | undefined;
+      try {
+        tick = peekTick(bytes);
+      } catch {
+        tick = undefined;
+      }
+      if (tick?.tickNumber !== n) {
+        this.sequencer.pass(n);
+        const got = tick ? `tick ${tick.tickNumber}` : "bytes that are not a Tick";
+        await this.dispatcher.reject(n, "backfill_mismatch", `GetTick(${n}) returned ${got}`, bytes);
+        continue;
+      }
+      found++;
+      const decision = this.sequencer.offer(tick);
+      if (decision.kind === "accept") await this.dispatcher.tick(n, bytes, decision.chainBreak);
+    }
+    this.events.backfilled(first, last, found);
+  }
+
+  /** GetTick, retried while the sequencer is unreachable; undefined when it has no such tick. */
+  private async fetchTick(n: bigint): Promise<Uint8Array | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.abort.signal.aborted) throw new Aborted();
+      try {
+        return await this.client.getTick(n);
+      } catch {
+        await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** The stream failed on a message too large to receive: the tick it was is a reject. */
+  private async rejectUnreadable(detail: string) {
+    const n = this.sequencer.next;
+    if (n === undefined) return;
+    this.sequencer.pass(n);
+    await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
+  }
+
+  private onCommit(report: CommitReport) {
+    this.lastCommitAt = Date.now();
+    this.dispatcher.committed(report);
+    if (report.first !== undefined && report.last !== undefined) {
+      this.watermark?.commit(BigInt(report.first), BigInt(report.last));
+    }
+    this.events.committed(report);
+  }
+
+  private async saveCheckpoint() {
+    const next = this.watermark?.next;
+    if (!this.sql || next === undefined || next === this.savedNextTick) return;
+    try {
+      await saveCheckpoint(this.sql, this.settings.serviceName, next);
+      this.savedNextTick = next;
+    } catch {
+      // The next interval tries again; what is committed is safe in ingest_ranges meanwhile.
+    }
+  }
+
+  status(): IngesterStatus {
+    return {
+      streamConnected: this.streamConnected,
+      disconnectedSinceMs: this.disconnectedSince,
+      workersAlive: this.workersAlive,
+      ticksInFlight: this.dispatcher.ticksInFlight,
+      bufferedBytes: this.pool.bufferedBytes(),
+      nextTick: this.watermark?.next,
+      lastCommitAtMs: this.lastCommitAt,
+    };
+  }
+
+  /** Resolves when the ingester stops reading by itself (a fatal error). */
+  get finished(): Promise<void> {
+    return this.reading;
+  }
+
+  /**
+   * The seed's graceful shutdown: stop reading, drain the buffered ticks, flush the last batch,
+   * record the checkpoint, close the connections. True if everything drained in time; what did
+   * not commit is read again on the next start.
+   */
+  async stop(): Promise<boolean> {
+    const deadline = Date.now() + this.settings.shutdownTimeout;
+    this.abort.abort();
+    await this.reading;
+    await Promise.race([this.dispatcher.flush(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
+    const drained = await this.pool.stop(Math.max(0, deadline - Date.now()));
+    clearInterval(this.checkpointTimer);
+    await this.saveCheckpoint();
+    this.client.close();
+    await this.sql?.end({ timeout: 2 });
+    return drained;
+  }
+}

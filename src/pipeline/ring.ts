@@ -1,0 +1,131 @@
+// A single-producer, single-consumer ring of variable-length records in shared memory, so the
+// main thread hands tick bytes to a Worker without copying them through postMessage.
+//
+// Layout: a control Int32Array [write, read, closed] and a data area. A record is a 4-byte length,
+// a 1-byte type and the body, padded to 4 bytes; a length of WRAP sends the reader back to 0.
+// The writer never lets `write` catch up with `read`, so write == read always means empty.
+// When the ring is empty the writer starts again at 0, so in steady state only the first part
+// of the data area is ever touched and resident memory stays small.
+
+const WRITE = 0;
+const READ = 1;
+const CLOSED = 2;
+const HEADER = 5; // length (4) + type (1)
+const WRAP = 0xffffffff;
+
+const align = (n: number) => (n + 3) & ~3;
+
+export interface RingBuffers {
+  control: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+}
+
+export function createRing(capacity: number): RingBuffers {
+  return { control: new SharedArrayBuffer(12), data: new SharedArrayBuffer(align(capacity)) };
+}
+
+export class RingClosed extends Error {
+  constructor() {
+    super("ring closed");
+  }
+}
+
+abstract class RingEnd {
+  protected readonly control: Int32Array;
+  protected readonly bytes: Uint8Array;
+  protected readonly view: DataView;
+  readonly capacity: number;
+
+  constructor(buffers: RingBuffers) {
+    this.control = new Int32Array(buffers.control);
+    this.bytes = new Uint8Array(buffers.data);
+    this.view = new DataView(buffers.data);
+    this.capacity = buffers.data.byteLength;
+  }
+
+  /** Bytes in use, for the buffer-fill metric. */
+  used(): number {
+    const w = Atomics.load(this.control, WRITE);
+    const r = Atomics.load(this.control, READ);
+    return w >= r ? w - r : this.capacity - r + w;
+  }
+
+  get closed() {
+    return Atomics.load(this.control, CLOSED) === 1;
+  }
+}
+
+export class RingWriter extends RingEnd {
+  /** The largest body that can ever fit. */
+  get maxBody() {
+    return this.capacity / 2 - HEADER - 4;
+  }
+
+  /** Writes one record, waiting while the ring is full. */
+  async write(type: number, body: Uint8Array): Promise<void> {
+    if (body.byteLength > this.maxBody) throw new RangeError(`record of ${body.byteLength} bytes exceeds ring limit ${this.maxBody}`);
+    while (!this.tryWrite(type, body)) {
+      if (this.closed) throw new RingClosed();
+      const read = Atomics.load(this.control, READ);
+      if (this.tryWrite(type, body)) return;
+      await Atomics.waitAsync(this.control, READ, read, 100).value;
+    }
+  }
+
+  tryWrite(type: number, body: Uint8Array): boolean {
+    const need = align(HEADER + body.byteLength);
+    const w = Atomics.load(this.control, WRITE);
+    const r = Atomics.load(this.control, READ);
+    let at: number;
+    if (w === r && w > need) at = 0; // empty: start again at the beginning
+    else if (w >= r && this.capacity - w >= need && !(r === 0 && this.capacity - w === need)) at = w;
+    else if (w >= r && r > need) at = 0;
+    else if (w < r && r - w > need) at = w;
+    else return false;
+    if (at !== w && this.capacity - w >= 4) this.view.setUint32(w, WRAP, true);
+    this.view.setUint32(at, body.byteLength, true);
+    this.bytes[at + 4] = type;
+    this.bytes.set(body, at + HEADER);
+    const next = at + need;
+    Atomics.store(this.control, WRITE, next === this.capacity ? 0 : next);
+    Atomics.notify(this.control, WRITE);
+    return true;
+  }
+
+  close() {
+    Atomics.store(this.control, CLOSED, 1);
+    Atomics.notify(this.control, WRITE);
+    Atomics.notify(this.control, READ);
+  }
+}
+
+export interface RingRecord {
+  type: number;
+  /** A copy: the ring's memory is reused as soon as the record is read. */
+  body: Uint8Array;
+}
+
+export class RingReader extends RingEnd {
+  /** The next record, or undefined when the ring is empty. */
+  tryRead(): RingRecord | undefined {
+    let r = Atomics.load(this.control, READ);
+    const w = Atomics.load(this.control, WRITE);
+    if (r === w) return undefined;
+    if (this.capacity - r < 4 || this.view.getUint32(r, true) === WRAP) r = 0;
+    const length = this.view.getUint32(r, true);
+    const record = { type: this.bytes[r + 4]!, body: this.bytes.slice(r + HEADER, r + HEADER + length) };
+    const next = r + align(HEADER + length);
+    Atomics.store(this.control, READ, next === this.capacity ? 0 : next);
+    Atomics.notify(this.control, READ);
+    return record;
+  }
+
+  /** Waits until a record may be there or the ring is closed; returns false once closed and empty. */
+  async waitForData(timeoutMs = 1000): Promise<boolean> {
+    const w = Atomics.load(this.control, WRITE);
+    if (w !== Atomics.load(this.control, READ)) return true;
+    if (this.closed) return false;
+    await Atomics.waitAsync(this.control, WRITE, w, timeoutMs).value;
+    return true;
+  }
+}

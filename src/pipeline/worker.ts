@@ -1,0 +1,126 @@
+// A pipeline Worker: reads batches from its ring, decodes, validates and encodes each tick as it
+// arrives, and hands every finished batch to its sink (the database, or the console), reporting
+// each commit to the main thread.
+import postgres from "postgres";
+import { BatchBuilder, type Batch } from "../sink/batch.ts";
+import { formatTicks } from "../sink/console-writer.ts";
+import { commitBatch } from "../sink/timescale-writer.ts";
+import { decodeJson, RecordType, type BatchEnd, type CommitReport, type RejectRecord, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
+import { RingReader } from "./ring.ts";
+
+declare const self: Worker;
+
+const post = (report: WorkerReport) => self.postMessage(report);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Sink {
+  write(batch: Batch): Promise<CommitReport[]>;
+  close(): Promise<void>;
+}
+
+function report(batch: Batch, startedAt: number, retries: number, output?: string): CommitReport {
+  const rejects: Record<string, number> = {};
+  for (const r of batch.rejected) rejects[r.code] = (rejects[r.code] ?? 0) + 1;
+  let newest: bigint | undefined;
+  let transactions = 0;
+  for (const s of batch.stored) {
+    if (newest === undefined || s.rows.timestampMicros > newest) newest = s.rows.timestampMicros;
+    transactions += s.rows.transactionCount;
+  }
+  return {
+    type: "committed",
+    batchId: batch.batchId,
+    first: batch.first?.toString(),
+    last: batch.last?.toString(),
+    ticks: batch.stored.length,
+    rejects,
+    gapTicks: batch.gaps.reduce((sum, g) => sum + Number(g.last - g.first + 1n), 0),
+    chainBreaks: batch.chainBreaks.length,
+    rows: { ticks: batch.stored.length, vdf_proofs: batch.stored.length, tick_transactions: transactions },
+    newestTimestampMicros: newest?.toString(),
+    writeSeconds: (performance.now() - startedAt) / 1000,
+    retries,
+    output,
+  };
+}
+
+function openSink(spec: SinkSpec): Sink {
+  if (spec.kind === "console") {
+    return {
+      async write(batch) {
+        return [report(batch, performance.now(), 0, formatTicks(spec.format, batch.stored.map((s) => s.tick)))];
+      },
+      async close() {},
+    };
+  }
+  const sql = postgres(spec.databaseUrl, {
+    max: 1,
+    onnotice: () => {},
+    connect_timeout: 5,
+    connection: { application_name: spec.applicationName },
+  });
+  return {
+    async write(batch) {
+      const startedAt = performance.now();
+      const committed = await commitBatch(sql, spec.stream, batch, {
+        onRetry: (error, attempt, delayMs) =>
+          post({
+            type: "log",
+            level: "warn",
+            msg: "Batch write failed (will retry)",
+            fields: { err: String((error as Error).message ?? error), attempt, retry_in_ms: delayMs, first_tick: batch.first?.toString(), last_tick: batch.last?.toString() },
+          }),
+      });
+      return committed.map((c) => report(c.batch, startedAt, c.retries));
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+async function run(init: WorkerInit) {
+  const ring = new RingReader(init.ring);
+  const sink = openSink(init.sink);
+  const finished: Batch[] = [];
+  let wakeWriter = () => {};
+  let readingDone = false;
+
+  const writer = (async () => {
+    for (;;) {
+      const batch = finished.shift();
+      if (batch) {
+        for (const r of await sink.write(batch)) post(r);
+      } else if (readingDone) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wakeWriter = resolve));
+      }
+    }
+  })();
+
+  post({ type: "ready" });
+  let builder = new BatchBuilder();
+  while (await ring.waitForData()) {
+    for (let record = ring.tryRead(); record; record = ring.tryRead()) {
+      if (record.type === RecordType.Tick) builder.addTick(record.body);
+      else if (record.type === RecordType.Reject) builder.addReject(decodeJson<RejectRecord>(record.body));
+      else {
+        finished.push(builder.finish(decodeJson<BatchEnd>(record.body)));
+        builder = new BatchBuilder();
+        wakeWriter();
+        await nextTurn(); // let the writer's I/O run while batches keep arriving
+      }
+    }
+  }
+  readingDone = true;
+  wakeWriter();
+  await writer;
+  await sink.close();
+  post({ type: "stopped" });
+}
+
+self.onmessage = (event: MessageEvent<WorkerInit>) => {
+  run(event.data).catch((error: Error) => {
+    post({ type: "log", level: "error", msg: "Worker failed", fields: { err: error.stack ?? String(error) } });
+    process.exit(1);
+  });
+};

@@ -1,0 +1,102 @@
+// A batch as the sinks write it: the rows of its stored ticks, its rejects, gaps and chain
+// breaks, and the tick range it covers. Built in a Worker from the records of its ring.
+import type { Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
+import type { BatchEnd, RejectRecord } from "../pipeline/batch-protocol.ts";
+import { peekTick } from "../source/tick-peek.ts";
+import { decodeTick, TickRejected, tickRows, type TickRows } from "./tick-rows.ts";
+
+export interface StoredTick {
+  tick: Tick;
+  rows: TickRows;
+  raw: Uint8Array;
+}
+
+export interface RejectedTick {
+  tickNumber?: bigint;
+  code: string;
+  detail: string;
+  raw: Uint8Array;
+}
+
+export interface Batch {
+  batchId: number;
+  /** The tick range this batch completes; absent when it holds only unnumbered rejects. */
+  first?: bigint;
+  last?: bigint;
+  stored: StoredTick[];
+  rejected: RejectedTick[];
+  gaps: Array<{ first: bigint; last: bigint; reason: string }>;
+  chainBreaks: Array<{ tickNumber: bigint; expected: string; got: string }>;
+}
+
+export class BatchBuilder {
+  private stored: StoredTick[] = [];
+  private rejected: RejectedTick[] = [];
+
+  addTick(raw: Uint8Array) {
+    try {
+      const tick = decodeTick(raw);
+      this.stored.push({ tick, rows: tickRows(tick), raw });
+    } catch (error) {
+      if (!(error instanceof TickRejected)) throw error;
+      // The main thread already read the number from these bytes, so peeking cannot fail here.
+      this.rejected.push({ tickNumber: peekTick(raw).tickNumber, ...error.rejection, raw });
+    }
+  }
+
+  addReject(record: RejectRecord) {
+    this.rejected.push({
+      tickNumber: record.tickNumber === undefined ? undefined : BigInt(record.tickNumber),
+      code: record.code,
+      detail: record.detail,
+      raw: Buffer.from(record.rawBase64, "base64"),
+    });
+  }
+
+  finish(end: BatchEnd): Batch {
+    const batch: Batch = {
+      batchId: end.batchId,
+      first: end.first === undefined ? undefined : BigInt(end.first),
+      last: end.last === undefined ? undefined : BigInt(end.last),
+      stored: this.stored,
+      rejected: this.rejected,
+      gaps: end.gaps.map((g) => ({ first: BigInt(g.first), last: BigInt(g.last), reason: g.reason })),
+      chainBreaks: end.chainBreaks.map((c) => ({ tickNumber: BigInt(c.tickNumber), expected: c.expected, got: c.got })),
+    };
+    this.stored = [];
+    this.rejected = [];
+    return batch;
+  }
+}
+
+/** Splits a batch at a tick number, for finding the one tick the database refuses. */
+export function splitBatch(batch: Batch): [Batch, Batch] {
+  const { first, last } = batch;
+  if (first === undefined || last === undefined || first === last) throw new Error("cannot split a batch of one tick");
+  const mid = first + (last - first) / 2n;
+  const left = (n: bigint | undefined) => n === undefined || n <= mid;
+  const clip = (from: bigint, to: bigint) =>
+    batch.gaps
+      .filter((g) => g.last >= from && g.first <= to)
+      .map((g) => ({ ...g, first: g.first < from ? from : g.first, last: g.last > to ? to : g.last }));
+  return [
+    {
+      batchId: batch.batchId,
+      first,
+      last: mid,
+      stored: batch.stored.filter((s) => left(s.rows.tickNumber)),
+      rejected: batch.rejected.filter((r) => left(r.tickNumber)),
+      gaps: clip(first, mid),
+      chainBreaks: batch.chainBreaks.filter((c) => left(c.tickNumber)),
+    },
+    {
+      batchId: batch.batchId,
+      first: mid + 1n,
+      last,
+      stored: batch.stored.filter((s) => !left(s.rows.tickNumber)),
+      rejected: batch.rejected.filter((r) => r.tickNumber !== undefined && !left(r.tickNumber)),
+      gaps: clip(mid + 1n, last),
+      chainBreaks: batch.chainBreaks.filter((c) => !left(c.tickNumber)),
+    },
+  ];
+}

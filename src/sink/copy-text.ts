@@ -1,0 +1,27 @@
+// PostgreSQL COPY text format: one encoder for every table. Columns are separated by tabs, rows
+// end with a newline, and backslash, tab, newline and carriage return inside a value are escaped.
+// A NUL character cannot be stored in PostgreSQL text at all: callers reject such values first.
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+export function copyText(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : value;
+}
+
+/** bytea in hex input form; the backslash is doubled because COPY text unescapes it once. */
+export function copyBytea(value: Uint8Array): string {
+  return `\\\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex")}`;
+}
+
+/** Latest instant PostgreSQL accepts in ISO form with a four-digit year: 9999-12-31 23:59:59.999999. */
+export const MAX_TIMESTAMP_MICROS = 253_402_300_799_999_999n;
+
+/** Microseconds since the Unix epoch as timestamptz text, exact to the microsecond. */
+export function copyTimestamp(micros: bigint): string {
+  const seconds = micros / 1_000_000n;
+  const fraction = (micros % 1_000_000n).toString().padStart(6, "0");
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}+00`;
+}
+
+export const copyRow = (columns: string[]) => `${columns.join("\t")}\n`;

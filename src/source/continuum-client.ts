@@ -1,0 +1,84 @@
+// The Continuum SequencerService over @grpc/grpc-js, handing out tick messages as raw bytes: the
+// main thread only peeks at them, and Workers decode them.
+import { readFileSync } from "node:fs";
+import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import * as grpc from "@grpc/grpc-js";
+import {
+  GetTickRequestSchema,
+  SequencerService,
+  StreamTicksRequestSchema,
+} from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
+
+/** A tick message larger than this is refused by the client (and stored as a reject). */
+export const MAX_TICK_BYTES = 16 * 1024 * 1024;
+
+export interface ContinuumOptions {
+  tls?: boolean;
+  caFile?: string;
+}
+
+const methodPath = (name: string) => `/${SequencerService.typeName}/${name}`;
+const passBytes = (bytes: Buffer): Uint8Array => bytes;
+const encoder =
+  <Desc extends DescMessage>(schema: Desc) =>
+  (value: MessageInitShape<Desc>) =>
+    Buffer.from(toBinary(schema, create(schema, value)));
+
+export class ContinuumClient {
+  private readonly client: grpc.Client;
+
+  constructor(readonly address: string, options: ContinuumOptions = {}) {
+    const credentials = options.tls
+      ? grpc.credentials.createSsl(options.caFile ? readFileSync(options.caFile) : null)
+      : grpc.credentials.createInsecure();
+    this.client = new grpc.Client(address, credentials, {
+      "grpc.max_receive_message_length": MAX_TICK_BYTES,
+      "grpc.keepalive_time_ms": 10_000,
+      "grpc.keepalive_timeout_ms": 5_000,
+      "grpc.keepalive_permit_without_calls": 1,
+    });
+  }
+
+  /** Server-streaming StreamTicks; each message arrives as the Tick's bytes. */
+  streamTicks(startTick: bigint): grpc.ClientReadableStream<Uint8Array> {
+    return this.client.makeServerStreamRequest(
+      methodPath(SequencerService.method.streamTicks.name),
+      encoder(StreamTicksRequestSchema),
+      passBytes,
+      { startTick },
+    );
+  }
+
+  /** GetTick: the tick's bytes, or undefined when the sequencer no longer has it. */
+  getTick(tickNumber: bigint, timeoutMs = 10_000): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        methodPath(SequencerService.method.getTick.name),
+        encoder(GetTickRequestSchema),
+        passBytes,
+        { tickNumber },
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => (error ? reject(error) : resolve(tickOfGetTickResponse(response!))),
+      );
+    });
+  }
+
+  close() {
+    this.client.close();
+  }
+}
+
+/** GetTickResponse { Tick tick = 1; bool found = 2; } read without decoding the tick. */
+function tickOfGetTickResponse(bytes: Uint8Array): Uint8Array | undefined {
+  const reader = new BinaryReader(bytes);
+  let tick: Uint8Array | undefined;
+  let found = false;
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1 && wireType === WireType.LengthDelimited) tick = reader.bytes();
+    else if (field === 2 && wireType === WireType.Varint) found = reader.bool();
+    else reader.skip(wireType, field);
+  }
+  return found ? (tick ?? new Uint8Array(0)) : undefined;
+}

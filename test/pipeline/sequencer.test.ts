@@ -1,0 +1,57 @@
+import { expect, test } from "bun:test";
+import { Sequencer } from "../../src/pipeline/sequencer.ts";
+import type { PeekedTick } from "../../src/source/tick-peek.ts";
+
+const enc = new TextEncoder();
+const tick = (n: bigint, previous = `out${n - 1n}`): PeekedTick => ({
+  tickNumber: n,
+  output: enc.encode(`out${n}`),
+  previousOutput: enc.encode(previous),
+});
+
+test("in-order ticks are accepted; repeats and older ticks are recognised", () => {
+  const s = new Sequencer(10n);
+  expect(s.offer(tick(10n))).toEqual({ kind: "accept" });
+  expect(s.offer(tick(11n))).toEqual({ kind: "accept" });
+  expect(s.offer(tick(11n))).toEqual({ kind: "repeat" });
+  expect(s.offer(tick(3n))).toEqual({ kind: "repeat" });
+  expect(s.next).toBe(12n);
+});
+
+test("a skipped number is a gap to fetch, and the tick is offered again after", () => {
+  const s = new Sequencer(10n);
+  s.offer(tick(10n));
+  expect(s.offer(tick(14n))).toEqual({ kind: "gap", first: 11n, last: 13n });
+  for (const n of [11n, 12n, 13n]) expect(s.offer(tick(n)).kind).toBe("accept");
+  expect(s.offer(tick(14n))).toEqual({ kind: "accept" });
+});
+
+test("without a start, the first tick the stream sends is taken", () => {
+  const s = new Sequencer(undefined);
+  expect(s.next).toBeUndefined();
+  expect(s.offer(tick(51548050841n)).kind).toBe("accept");
+  expect(s.next).toBe(51548050842n);
+});
+
+test("a broken chain is reported with both outputs, and the tick is still accepted", () => {
+  const s = new Sequencer(1n);
+  s.offer(tick(1n));
+  expect(s.offer(tick(2n, "forged"))).toEqual({ kind: "accept", chainBreak: { tickNumber: 2n, expected: "out1", got: "forged" } });
+  expect(s.offer(tick(3n))).toEqual({ kind: "accept" });
+});
+
+test("no chain check across a tick whose output is unknown", () => {
+  const s = new Sequencer(1n);
+  s.offer(tick(1n));
+  s.pass(2n); // a gap: GetTick did not have it
+  expect(s.offer(tick(3n, "anything"))).toEqual({ kind: "accept" });
+});
+
+test("ticks committed before a restart are skipped, not stored again", () => {
+  const s = new Sequencer(100n, [[150n, 199n], [300n, 309n]]);
+  for (let n = 100n; n < 150n; n++) expect(s.offer(tick(n)).kind).toBe("accept");
+  for (let n = 150n; n < 200n; n++) expect(s.offer(tick(n)).kind).toBe("committed");
+  expect(s.offer(tick(200n)).kind).toBe("accept");
+  expect(s.isCommitted(305n)).toBe(true);
+  expect(s.isCommitted(310n)).toBe(false);
+});
