@@ -34,3 +34,5 @@ function notBuiltYet(command: string) {
 }
 
 await runProgram(program, process.argv.slice(2));
+// Exit now rather than when the last idle socket or timer lets go.
+process.exit();

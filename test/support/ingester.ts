@@ -1,0 +1,47 @@
+// The ingester as a user runs it: a separate process, configured by environment and flags.
+import { join } from "node:path";
+import postgres from "postgres";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+
+export interface IngesterProcess {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** Everything it printed so far, stdout then stderr. */
+  output(): string;
+  exited: Promise<number>;
+}
+
+export function spawnIngester(env: Record<string, string>, args: string[] = []): IngesterProcess {
+  const proc = Bun.spawn(["bun", main, ...args], {
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", HEALTH_CHECK_PORT: "0", LOG_LEVEL: "info", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let stdout = "";
+  let stderr = "";
+  const drain = async (stream: ReadableStream<Uint8Array>, append: (s: string) => void) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) append(decoder.decode(chunk, { stream: true }));
+  };
+  const drained = Promise.all([drain(proc.stdout, (s) => (stdout += s)), drain(proc.stderr, (s) => (stderr += s))]);
+  return { proc, output: () => stdout + stderr, exited: drained.then(() => proc.exited) };
+}
+
+/** Waits until the stream's checkpoint reaches `next` (every tick below it committed). */
+export async function waitForCheckpoint(databaseUrl: string, stream: string, next: bigint, timeoutMs = 60_000, ingester?: IngesterProcess) {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const [row] = await sql`SELECT next_tick::text FROM ingest_checkpoints WHERE stream = ${stream}`.catch(() => []);
+      if (row && BigInt(row.next_tick) >= next) return;
+      if (Date.now() > deadline) {
+        throw new Error(`checkpoint of ${stream} did not reach ${next} in ${timeoutMs} ms (it is at ${row?.next_tick ?? "none"})\n${ingester?.output() ?? ""}`);
+      }
+      await Bun.sleep(100);
+    }
+  } finally {
+    await sql.end();
+  }
+}
