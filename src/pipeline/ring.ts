@@ -6,10 +6,13 @@
 // The writer never lets `write` catch up with `read`, so write == read always means empty.
 // When the ring is empty the writer starts again at 0, so in steady state only the first part
 // of the data area is ever touched and resident memory stays small.
+// Atomics.notify is costly, so each side only calls it when the other says it is waiting.
 
 const WRITE = 0;
 const READ = 1;
 const CLOSED = 2;
+const READER_WAITING = 3;
+const WRITER_WAITING = 4;
 const HEADER = 5; // length (4) + type (1)
 const WRAP = 0xffffffff;
 
@@ -21,7 +24,7 @@ export interface RingBuffers {
 }
 
 export function createRing(capacity: number): RingBuffers {
-  return { control: new SharedArrayBuffer(12), data: new SharedArrayBuffer(align(capacity)) };
+  return { control: new SharedArrayBuffer(5 * 4), data: new SharedArrayBuffer(align(capacity)) };
 }
 
 export class RingClosed extends Error {
@@ -66,9 +69,12 @@ export class RingWriter extends RingEnd {
     if (body.byteLength > this.maxBody) throw new RangeError(`record of ${body.byteLength} bytes exceeds ring limit ${this.maxBody}`);
     while (!this.tryWrite(type, body)) {
       if (this.closed) throw new RingClosed();
+      Atomics.store(this.control, WRITER_WAITING, 1);
       const read = Atomics.load(this.control, READ);
-      if (this.tryWrite(type, body)) return;
-      await Atomics.waitAsync(this.control, READ, read, 100).value;
+      const written = this.tryWrite(type, body);
+      if (!written) await Atomics.waitAsync(this.control, READ, read, 100).value;
+      Atomics.store(this.control, WRITER_WAITING, 0);
+      if (written) return;
     }
   }
 
@@ -88,7 +94,7 @@ export class RingWriter extends RingEnd {
     this.bytes.set(body, at + HEADER);
     const next = at + need;
     Atomics.store(this.control, WRITE, next === this.capacity ? 0 : next);
-    Atomics.notify(this.control, WRITE);
+    if (Atomics.load(this.control, READER_WAITING) === 1) Atomics.notify(this.control, WRITE);
     return true;
   }
 
@@ -116,16 +122,19 @@ export class RingReader extends RingEnd {
     const record = { type: this.bytes[r + 4]!, body: this.bytes.slice(r + HEADER, r + HEADER + length) };
     const next = r + align(HEADER + length);
     Atomics.store(this.control, READ, next === this.capacity ? 0 : next);
-    Atomics.notify(this.control, READ);
+    if (Atomics.load(this.control, WRITER_WAITING) === 1) Atomics.notify(this.control, READ);
     return record;
   }
 
   /** Waits until a record may be there or the ring is closed; returns false once closed and empty. */
   async waitForData(timeoutMs = 1000): Promise<boolean> {
+    Atomics.store(this.control, READER_WAITING, 1);
     const w = Atomics.load(this.control, WRITE);
-    if (w !== Atomics.load(this.control, READ)) return true;
-    if (this.closed) return false;
-    await Atomics.waitAsync(this.control, WRITE, w, timeoutMs).value;
+    if (w === Atomics.load(this.control, READ)) {
+      if (this.closed) return false;
+      await Atomics.waitAsync(this.control, WRITE, w, timeoutMs).value;
+    }
+    Atomics.store(this.control, READER_WAITING, 0);
     return true;
   }
 }
