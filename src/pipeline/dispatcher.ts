@@ -47,6 +47,8 @@ export class Dispatcher {
   private roomWaiters: Array<() => void> = [];
   /** Serialises the stream's calls with the flush timer's. */
   private lock: Promise<unknown> = Promise.resolve();
+  /** Calls waiting for or holding the lock; the synchronous path is open only when none are. */
+  private busy = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -62,13 +64,24 @@ export class Dispatcher {
     return this.inFlight;
   }
 
-  tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): Promise<void> {
+  /** Returns a promise only when the caller must wait (a new batch, a full ring, no room). */
+  tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): void | Promise<void> {
+    const batch = this.open;
+    if (
+      this.busy === 0 &&
+      batch?.last === n - 1n &&
+      batch.ticks + 1 < this.options.batchSize &&
+      this.inFlight < this.options.bufferSize &&
+      !this.signal.aborted &&
+      this.pool.ring(batch.worker).tryWrite(RecordType.Tick, raw)
+    ) {
+      this.count(batch, n, chainBreak);
+      return;
+    }
     return this.locked(async () => {
       const batch = await this.batchFor(n);
       await this.pool.ring(batch.worker).write(RecordType.Tick, raw);
-      if (chainBreak) {
-        batch.chainBreaks.push({ tickNumber: n.toString(), expected: chainBreak.expected, got: chainBreak.got });
-      }
+      this.count(batch, n, chainBreak);
       await this.closeIfFull(batch);
     });
   }
@@ -79,6 +92,7 @@ export class Dispatcher {
       const batch = n === undefined ? (this.open ?? (await this.openBatch())) : await this.batchFor(n);
       const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
       await this.pool.ring(batch.worker).write(RecordType.Reject, encodeJson(record));
+      if (n !== undefined) this.count(batch, n);
       await this.closeIfFull(batch);
     });
   }
@@ -87,6 +101,7 @@ export class Dispatcher {
   gap(n: bigint, reason: string): Promise<void> {
     return this.locked(async () => {
       const batch = await this.batchFor(n);
+      this.count(batch, n);
       const previous = batch.gaps.at(-1);
       if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
       else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
@@ -116,13 +131,17 @@ export class Dispatcher {
   private async batchFor(n: bigint): Promise<OpenBatch> {
     if (this.open?.last !== undefined && this.open.last !== n - 1n) await this.close();
     await this.waitForRoom();
-    const batch = this.open ?? (await this.openBatch());
+    return this.open ?? (await this.openBatch());
+  }
+
+  /** Tick n is in the batch's ring now. */
+  private count(batch: OpenBatch, n: bigint, chainBreak?: ChainBreak) {
     batch.first ??= n;
     batch.last = n;
     batch.ticks++;
     this.inFlight++;
     this.workerLoad[batch.worker]!++;
-    return batch;
+    if (chainBreak) batch.chainBreaks.push({ tickNumber: n.toString(), expected: chainBreak.expected, got: chainBreak.got });
   }
 
   private async waitForRoom() {
@@ -169,7 +188,8 @@ export class Dispatcher {
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.lock.then(fn);
+    this.busy++;
+    const result = this.lock.then(fn).finally(() => this.busy--);
     this.lock = result.catch(() => {});
     return result;
   }

@@ -7,7 +7,7 @@ import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
 import { ContinuumClient } from "../source/continuum-client.ts";
-import { tickStream } from "../source/tick-stream.ts";
+import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
 import type { CommitReport, LogReport, SinkSpec } from "./batch-protocol.ts";
 import { Aborted, Dispatcher } from "./dispatcher.ts";
@@ -143,26 +143,24 @@ export class Ingester {
   }
 
   private async read() {
-    const stream = tickStream(this.client, {
-      resumeFrom: () => this.sequencer.next ?? 0n,
-      signal: this.abort.signal,
-      idleTimeoutMs: this.settings.streamIdleTimeout,
-      onConnect: (startTick) => {
-        this.streamConnected = true;
-        this.disconnectedSince = undefined;
-        this.events.connected(startTick);
-      },
-      onDisconnect: (reason, retryInMs) => {
-        this.streamConnected = false;
-        this.disconnectedSince ??= Date.now();
-        this.events.disconnected(reason, retryInMs);
-      },
-    });
     try {
-      for await (const event of stream) {
-        if (event.kind === "tick") await this.accept(event.bytes);
-        else await this.rejectUnreadable(event.detail);
-      }
+      await runTickStream(this.client, {
+        resumeFrom: () => this.sequencer.next ?? 0n,
+        onTick: (bytes) => this.accept(bytes),
+        onTooLarge: (detail) => this.rejectUnreadable(detail),
+        signal: this.abort.signal,
+        idleTimeoutMs: this.settings.streamIdleTimeout,
+        onConnect: (startTick) => {
+          this.streamConnected = true;
+          this.disconnectedSince = undefined;
+          this.events.connected(startTick);
+        },
+        onDisconnect: (reason, retryInMs) => {
+          this.streamConnected = false;
+          this.disconnectedSince ??= Date.now();
+          this.events.disconnected(reason, retryInMs);
+        },
+      });
     } catch (error) {
       if (!(error instanceof Aborted)) {
         this.events.fatal(`stream reader failed: ${(error as Error).stack ?? String(error)}`);
@@ -173,7 +171,8 @@ export class Ingester {
     }
   }
 
-  private async accept(bytes: Uint8Array): Promise<void> {
+  /** Places one tick from the stream; returns a promise only when the caller must wait. */
+  private accept(bytes: Uint8Array): void | Promise<void> {
     let tick: PeekedTick;
     try {
       tick = peekTick(bytes);
@@ -181,20 +180,22 @@ export class Ingester {
       return this.dispatcher.reject(undefined, "undecodable", `not a valid Tick message: ${(error as Error).message}`, bytes);
     }
     if (tick.tickNumber === 0n) return this.dispatcher.reject(undefined, "zero_tick_number", "tick_number is 0", bytes);
-    if (this.sql && !this.watermark) {
-      this.startWatermark(await initCheckpoint(this.sql, this.settings.serviceName, tick.tickNumber), []);
-      this.sequencer = new Sequencer(this.watermark!.next);
-    }
+    if (this.sql && !this.watermark) return this.startFrom(tick.tickNumber).then(() => this.accept(bytes));
     const decision = this.sequencer.offer(tick);
     switch (decision.kind) {
       case "accept":
         return this.dispatcher.tick(tick.tickNumber, bytes, decision.chainBreak);
       case "gap":
-        await this.backfill(decision.first, decision.last);
-        return this.accept(bytes);
+        return this.backfill(decision.first, decision.last).then(() => this.accept(bytes));
       default:
         this.events.repeated();
     }
+  }
+
+  /** START_TICK=0 on a new database: the first tick the stream sends becomes the checkpoint. */
+  private async startFrom(tickNumber: bigint) {
+    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tickNumber), []);
+    this.sequencer = new Sequencer(this.watermark!.next);
   }
 
   /** The stream skipped [first, last]: fetch each tick with GetTick, a few at a time, in order. */

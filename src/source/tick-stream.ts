@@ -1,11 +1,17 @@
 // The live tick stream, reconnecting with capped exponential backoff after any error, and always
 // resuming where the pipeline needs it (never from the configured START_TICK again).
+// Ticks are handed over one at a time; while the handler is busy the call is paused, so its
+// buffer stays small and HTTP/2 flow control slows the sender.
 import * as grpc from "@grpc/grpc-js";
 import type { ContinuumClient } from "./continuum-client.ts";
 
 export interface TickStreamOptions {
   /** The tick to ask for on each (re)connection; 0 means the latest. */
   resumeFrom: () => bigint;
+  /** Returns a promise only when it must be waited for. */
+  onTick: (bytes: Uint8Array) => void | Promise<void>;
+  /** The server sent a message larger than the client accepts. */
+  onTooLarge: (detail: string) => void | Promise<void>;
   signal: AbortSignal;
   /** No message for this long means a stalled stream: reconnect. */
   idleTimeoutMs: number;
@@ -15,46 +21,104 @@ export interface TickStreamOptions {
   onDisconnect?: (reason: string, retryInMs: number) => void;
 }
 
-export type StreamEvent = { kind: "tick"; bytes: Uint8Array } | { kind: "too_large"; detail: string };
-
-export async function* tickStream(client: ContinuumClient, options: TickStreamOptions): AsyncGenerator<StreamEvent> {
+/** Reads until the signal aborts; rejects if a handler throws. */
+export async function runTickStream(client: ContinuumClient, options: TickStreamOptions): Promise<void> {
   const { signal, backoffMinMs = 100, backoffMaxMs = 5_000 } = options;
   let failures = 0;
   while (!signal.aborted) {
     const startTick = options.resumeFrom();
-    const call = client.streamTicks(startTick);
-    const cancel = () => call.cancel();
-    signal.addEventListener("abort", cancel, { once: true });
-    let stalled = false;
-    const armIdleTimer = () =>
-      setTimeout(() => {
-        stalled = true;
-        call.cancel();
-      }, options.idleTimeoutMs);
-    let idle = armIdleTimer();
-    let reason = "stream ended by the server";
     options.onConnect?.(startTick);
-    try {
-      for await (const bytes of call as AsyncIterable<Uint8Array>) {
-        clearTimeout(idle);
-        failures = 0;
-        yield { kind: "tick", bytes };
-        idle = armIdleTimer();
-      }
-    } catch (error) {
-      const status = error as grpc.ServiceError;
-      reason = stalled ? `no tick for ${options.idleTimeoutMs}ms` : `${grpc.status[status.code] ?? "ERROR"}: ${status.details ?? String(error)}`;
-      if (status.code === grpc.status.RESOURCE_EXHAUSTED) yield { kind: "too_large", detail: status.details };
-    } finally {
-      clearTimeout(idle);
-      signal.removeEventListener("abort", cancel);
-    }
+    const { reason, received } = await readOnce(client, startTick, options);
+    if (received) failures = 0;
     if (signal.aborted) return;
     const delay = Math.min(backoffMaxMs, backoffMinMs * 2 ** failures);
     failures++;
     options.onDisconnect?.(reason, delay);
     await sleep(delay, signal);
   }
+}
+
+/** One StreamTicks call, until it ends; never leaves a handler running behind it. */
+function readOnce(client: ContinuumClient, startTick: bigint, options: TickStreamOptions) {
+  return new Promise<{ reason: string; received: boolean }>((resolve, reject) => {
+    const call = client.streamTicks(startTick);
+    let received = false;
+    let stalled = false;
+    let busy: Promise<void> | undefined;
+    let failed = false;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        stalled = true;
+        call.cancel();
+      }, options.idleTimeoutMs);
+    };
+    const cancel = () => call.cancel();
+    options.signal.addEventListener("abort", cancel, { once: true });
+    const fail = (error: unknown) => {
+      failed = true;
+      call.cancel();
+      reject(error);
+    };
+    const handled = (result: void | Promise<void>) => {
+      if (!result) return;
+      call.pause();
+      clearTimeout(idle);
+      busy = result.then(() => {
+        busy = undefined;
+        if (failed) return;
+        armIdle();
+        call.resume();
+      }, fail);
+    };
+
+    armIdle();
+    call.on("data", (bytes: Uint8Array) => {
+      if (failed) return;
+      received = true;
+      armIdle();
+      try {
+        handled(options.onTick(bytes));
+      } catch (error) {
+        fail(error);
+      }
+    });
+    // grpc-js reports the status before the ticks still buffered in the paused call are read;
+    // the call is over only when both the status and the end of its data are in.
+    let finalStatus: grpc.StatusObject | undefined;
+    let ended = false;
+    const finish = async () => {
+      if (!finalStatus || !ended) return;
+      clearTimeout(idle);
+      options.signal.removeEventListener("abort", cancel);
+      await busy;
+      if (failed) return;
+      const status = finalStatus;
+      if (status.code === grpc.status.RESOURCE_EXHAUSTED) {
+        try {
+          await options.onTooLarge(status.details);
+        } catch (error) {
+          return reject(error);
+        }
+      }
+      const reason = stalled
+        ? `no tick for ${options.idleTimeoutMs}ms`
+        : status.code === grpc.status.OK
+          ? "stream ended by the server"
+          : `${grpc.status[status.code]}: ${status.details}`;
+      resolve({ reason, received });
+    };
+    call.on("error", () => {}); // the status says why
+    call.on("status", (status: grpc.StatusObject) => {
+      finalStatus = status;
+      void finish();
+    });
+    call.on("end", () => {
+      ended = true;
+      void finish();
+    });
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal) {
