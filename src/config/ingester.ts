@@ -30,6 +30,8 @@ export const ingesterFields = {
   outputFormat: field({ env: "OUTPUT_FORMAT", schema: oneOf(["json", "compact", "table"]), default: "json", help: "Console format: json, compact or table" }),
   healthCheckPort: field({ env: "HEALTH_CHECK_PORT", schema: wholeNumber(0, 65_535), default: "8081", help: "Health check HTTP port (0 = any free port)" }),
   healthCheckHost: field({ env: "HEALTH_CHECK_HOST", schema: text, default: "0.0.0.0", help: "Health check HTTP bind address" }),
+  readyMaxLag: field({ env: "READY_MAX_LAG", schema: duration, default: "10s", help: "/ready fails when the newest committed tick is older than this" }),
+  readyReconnectGrace: field({ env: "READY_RECONNECT_GRACE", schema: duration, default: "30s", help: "/ready stays ready while the stream reconnects for up to this long" }),
   logLevel: field({ env: "LOG_LEVEL", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
   shutdownTimeout: field({ env: "SHUTDOWN_TIMEOUT", schema: duration, default: "30s", help: "Time allowed to drain and flush on SIGINT/SIGTERM" }),
   streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration, default: "10s", help: "Reconnect when the stream sends nothing for this long" }),

@@ -1,0 +1,89 @@
+// The operations HTTP server on HEALTH_CHECK_HOST:HEALTH_CHECK_PORT: /health (is every part
+// alive), /ready (can it do its job now) and /metrics (Prometheus text format).
+import type { Metrics } from "./metrics.ts";
+import type { ReadyReport } from "./readiness.ts";
+
+export type HealthReport = { ok: true } | { ok: false; reasons: string[] };
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  metrics: Metrics;
+  health: () => HealthReport;
+  ready: () => Promise<ReadyReport>;
+}
+
+export interface OpsServer {
+  /** The port it listens on (the chosen one when asked for port 0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const routes: Record<string, () => Promise<Response>> = {
+    "/health": async () => healthResponse(options.health),
+    "/ready": async () => readyResponse(options.ready),
+    "/metrics": async () =>
+      new Response(await options.metrics.registry.metrics(), {
+        headers: { "content-type": options.metrics.registry.contentType },
+      }),
+  };
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: options.host,
+      port: options.port,
+      async fetch(request) {
+        const route = routes[new URL(request.url).pathname];
+        if (!route) return json(404, { status: "not_found", paths: Object.keys(routes) });
+        if (request.method !== "GET" && request.method !== "HEAD") {
+          return json(405, { status: "method_not_allowed" }, { allow: "GET, HEAD" });
+        }
+        return route();
+      },
+      error: (error) => json(500, { status: "error", reason: error.message }),
+    });
+  } catch (error) {
+    throw new Error(
+      `the health check server cannot listen on ${options.host}:${options.port} (HEALTH_CHECK_HOST, HEALTH_CHECK_PORT): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  return {
+    port: server.port!,
+    stop: () => server.stop(true),
+  };
+}
+
+function healthResponse(health: () => HealthReport): Response {
+  let report: HealthReport;
+  try {
+    report = health();
+  } catch (error) {
+    report = { ok: false, reasons: [`the health check failed: ${describe(error)}`] };
+  }
+  return report.ok ? json(200, { status: "ok" }) : json(503, { status: "unhealthy", reasons: report.reasons });
+}
+
+async function readyResponse(ready: () => Promise<ReadyReport>): Promise<Response> {
+  let report: ReadyReport;
+  try {
+    report = await ready();
+  } catch (error) {
+    report = { state: "not_ready", failed: { readiness: `the readiness check failed: ${describe(error)}` } };
+  }
+  switch (report.state) {
+    case "ready":
+      return json(200, { status: "ready" });
+    case "standby":
+      return json(503, { status: "standby", reason: report.reason });
+    case "not_ready":
+      return json(503, { status: "not_ready", checks: report.failed });
+  }
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
