@@ -1,59 +1,109 @@
 // `tick-ingester run`: the ingester with its logs, metrics and health endpoints, until a signal.
+import postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
-import { Ingester, SchemaMissing, type IngesterEvents } from "../pipeline/ingester.ts";
+import { Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
 import { consoleHeader } from "../sink/console-writer.ts";
 import { createLogger } from "../ops/logger.ts";
+import { createMetrics } from "../ops/metrics.ts";
+import { lagSeconds, observeIngester } from "../ops/pipeline-observer.ts";
+import { probeDatabase } from "../ops/probe-database.ts";
+import { evaluateReadiness } from "../ops/readiness.ts";
+import { startOpsServer, type HealthReport } from "../ops/server.ts";
+
+const SAMPLE_INTERVAL_MS = 1_000;
+const SUMMARY_INTERVAL_MS = 10_000;
+/** Ticks in flight and no commit for this long, with the database answering: the pipeline is stuck. */
+const WEDGED_AFTER_MS = 60_000;
 
 export async function run(config: IngesterConfig): Promise<number> {
+  const consoleMode = config.outputMode === "console";
   // In console mode stdout carries the ticks, so the logs go to stderr.
   const logger = createLogger({
     env: config.env,
     level: config.logLevel,
     serviceName: config.serviceName,
-    destination: config.outputMode === "console" ? process.stderr : process.stdout,
+    destination: consoleMode ? process.stderr : process.stdout,
   });
-  const printer = config.outputMode === "console" ? orderedPrinter(consoleHeader(config.outputFormat)) : undefined;
-  const events: IngesterEvents = {
-    connected: (startTick) => logger.info({ start_tick: startTick.toString() }, "Connected to the tick stream"),
-    disconnected: (reason, retryInMs) => logger.warn({ reason, retry_in_ms: retryInMs }, "Stream error (will reconnect)"),
-    committed: (report) => {
-      if (report.output !== undefined) printer?.(report.batchId, report.output);
-      logger.debug(
-        { tick_count: report.ticks, first_tick: report.first, last_tick: report.last, rejects: report.rejects, gap_ticks: report.gapTicks },
-        config.outputMode === "console" ? "Printed batch" : "Wrote batch to TimescaleDB",
-      );
-    },
-    repeated: () => {},
-    backfilled: (first, last, found) =>
-      logger.warn({ first_tick: first.toString(), last_tick: last.toString(), found }, "Fetched ticks the stream skipped"),
-    workerLog: (report, worker) => logger[report.level]({ worker, ...report.fields }, report.msg),
-    fatal: (reason) => logger.error({ reason }, "Ingester stopping on a fatal error"),
-  };
+  const metrics = createMetrics();
+  const observer = observeIngester({
+    logger,
+    metrics,
+    bufferCapacity: config.bufferSize,
+    summaryIntervalMs: SUMMARY_INTERVAL_MS,
+    batchMessage: consoleMode ? "Printed batch" : "Wrote batch to TimescaleDB",
+    print: consoleMode ? orderedPrinter(consoleHeader(config.outputFormat)) : undefined,
+  });
 
   let ingester: Ingester;
   try {
-    ingester = await Ingester.start(config, events);
+    ingester = await Ingester.start(config, observer.events);
   } catch (error) {
-    logger.error({ reason: (error as Error).message }, error instanceof SchemaMissing ? "Database schema missing" : "Failed to start");
+    logger.error({ reason: (error as Error).message }, error instanceof SchemaMissing ? "Database schema missing" : "Failed to connect to database");
     return 1;
   }
-  logger.info({ workers: config.workerCount, batch_size: config.batchSize, buffer_size: config.bufferSize }, "Ingester started");
 
-  const signal = await Promise.race([
+  const probeSql = config.databaseUrl && !consoleMode ? postgres(config.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 }) : undefined;
+  let databaseReachable: true | string = true;
+  const probe = async () => (databaseReachable = probeSql ? await probeDatabase(probeSql, 1_000) : true);
+  const health = (): HealthReport => healthOf(ingester.status(), databaseReachable === true);
+  const ops = await startOpsServer({
+    host: config.healthCheckHost,
+    port: config.healthCheckPort,
+    metrics,
+    health,
+    ready: async () => {
+      const status = ingester.status();
+      return evaluateReadiness(
+        {
+          databaseReachable: await probe(),
+          streamConnected: status.streamConnected,
+          disconnectedSinceMs: status.disconnectedSinceMs,
+          lagSeconds: lagSeconds(status.newestCommittedMicros),
+          now: Date.now(),
+        },
+        { maxLagSeconds: config.readyMaxLag / 1000, reconnectGraceMs: config.readyReconnectGrace },
+      );
+    },
+  }).catch(async (error: Error) => {
+    logger.error({ reason: error.message }, "Health check server failed to start");
+    await ingester.stop();
+    return undefined;
+  });
+  if (!ops) return 1;
+  const sampler = setInterval(() => observer.sample(ingester.status()), SAMPLE_INTERVAL_MS);
+  logger.info(
+    { workers: config.workerCount, batch_size: config.batchSize, buffer_size: config.bufferSize, health_port: ops.port, output_mode: config.outputMode },
+    "Ingester started",
+  );
+
+  const reason = await Promise.race([
     new Promise<string>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
     }),
     ingester.finished.then(() => "fatal"),
   ]);
-  logger.info({ signal }, "Shutting down: draining buffered ticks");
+  logger.info({ signal: reason }, "Shutting down: draining buffered ticks");
   const drained = await ingester.stop();
+  clearInterval(sampler);
+  await ops.stop();
+  await probeSql?.end({ timeout: 1 });
   if (!drained) {
-    logger.error({ timeout_ms: config.shutdownTimeout }, "Pipeline shutdown timed out");
+    logger.error({ timeout_ms: config.shutdownTimeout }, "Pipeline shutdown timed out (uncommitted ticks are read again on the next start)");
     return 1;
   }
   logger.info("Shutdown complete");
-  return signal === "fatal" ? 1 : 0;
+  return reason === "fatal" ? 1 : 0;
+}
+
+function healthOf(status: IngesterStatus, databaseReachable: boolean): HealthReport {
+  const reasons: string[] = [];
+  if (!status.workersAlive) reasons.push("a pipeline worker has died");
+  const sinceCommit = Date.now() - (status.lastCommitAtMs ?? Date.now());
+  if (status.ticksInFlight > 0 && databaseReachable && sinceCommit > WEDGED_AFTER_MS) {
+    reasons.push(`pipeline wedged: ${status.ticksInFlight} ticks in flight and no commit for ${Math.round(sinceCommit / 1000)}s`);
+  }
+  return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }
 
 /** Console output in batch order, whichever Worker finished first. */
@@ -61,10 +111,10 @@ function orderedPrinter(header: string) {
   const waiting = new Map<number, string>();
   let next = 1;
   process.stdout.write(header);
-  return (batchId: number, text: string) => {
-    waiting.set(batchId, text);
-    for (let t = waiting.get(next); t !== undefined; t = waiting.get(next)) {
-      process.stdout.write(t);
+  return (report: { batchId: number; output?: string }) => {
+    waiting.set(report.batchId, report.output ?? "");
+    for (let text = waiting.get(next); text !== undefined; text = waiting.get(next)) {
+      process.stdout.write(text);
       waiting.delete(next++);
     }
   };

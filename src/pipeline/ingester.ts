@@ -54,6 +54,8 @@ export interface IngesterStatus {
   /** Every tick below this is committed. */
   nextTick?: bigint;
   lastCommitAtMs?: number;
+  /** Timestamp (µs since the epoch) of the newest tick committed, for the lag. */
+  newestCommittedMicros?: bigint;
 }
 
 export class SchemaMissing extends Error {}
@@ -70,6 +72,7 @@ export class Ingester {
   private streamConnected = false;
   private disconnectedSince: number | undefined = Date.now();
   private lastCommitAt: number | undefined;
+  private newestCommittedMicros: bigint | undefined;
   private workersAlive = true;
   private reading: Promise<void> = Promise.resolve();
 
@@ -259,6 +262,10 @@ export class Ingester {
 
   private onCommit(report: CommitReport) {
     this.lastCommitAt = Date.now();
+    if (report.newestTimestampMicros !== undefined) {
+      const micros = BigInt(report.newestTimestampMicros);
+      if (this.newestCommittedMicros === undefined || micros > this.newestCommittedMicros) this.newestCommittedMicros = micros;
+    }
     this.dispatcher.committed(report);
     if (report.first !== undefined && report.last !== undefined) {
       this.watermark?.commit(BigInt(report.first), BigInt(report.last));
@@ -286,6 +293,7 @@ export class Ingester {
       bufferedBytes: this.pool.bufferedBytes(),
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
+      newestCommittedMicros: this.newestCommittedMicros,
     };
   }
 
