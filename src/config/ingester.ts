@@ -34,6 +34,8 @@ export const ingesterFields = {
   readyReconnectGrace: field({ env: "READY_RECONNECT_GRACE", schema: duration, default: "30s", help: "/ready stays ready while the stream reconnects for up to this long" }),
   logLevel: field({ env: "LOG_LEVEL", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
   shutdownTimeout: field({ env: "SHUTDOWN_TIMEOUT", schema: duration, default: "30s", help: "Time allowed to drain and flush on SIGINT/SIGTERM" }),
+  grpcTls: field({ env: "GRPC_TLS", schema: boolean, default: "false", help: "Connect to Continuum over TLS", boolean: true }),
+  grpcCaFile: field({ env: "GRPC_CA_FILE", schema: text, help: "PEM file of the CA that signed the Continuum server's certificate (with GRPC_TLS; default: the system's CAs)" }),
   streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration, default: "10s", help: "Reconnect when the stream sends nothing for this long" }),
   migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
 };

@@ -43,7 +43,10 @@ export type IngesterSettings = Pick<
   | "outputMode"
   | "outputFormat"
   | "shutdownTimeout"
-> & { streamIdleTimeout: number };
+  | "streamIdleTimeout"
+  | "grpcTls"
+  | "grpcCaFile"
+>;
 
 export interface IngesterStatus {
   streamConnected: boolean;
@@ -81,7 +84,7 @@ export class Ingester {
     private readonly events: IngesterEvents,
     private readonly sql: postgres.Sql | undefined,
   ) {
-    this.client = new ContinuumClient(settings.continuumGrpcUrl);
+    this.client = new ContinuumClient(settings.continuumGrpcUrl, { tls: settings.grpcTls, caFile: settings.grpcCaFile });
     const sink: SinkSpec =
       settings.outputMode === "timescale"
         ? { kind: "timescale", databaseUrl: settings.databaseUrl!, stream: settings.serviceName, applicationName: settings.serviceName }
