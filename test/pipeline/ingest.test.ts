@@ -77,8 +77,8 @@ describe("ingest", () => {
     await stopGracefully(proc);
     const verdict = await verify(db, sim, count);
     expect(verdict).toMatchObject({ ...exactlyOnce, stored: count });
-    const [{ txs }] = await query(db, (sql) => sql`SELECT count(*)::int AS txs FROM tick_transactions`);
-    expect(txs).toBeGreaterThan(count * 0.2);
+    const [row] = await query(db, (sql) => sql`SELECT count(*)::int AS txs FROM tick_transactions`);
+    expect(row!.txs).toBeGreaterThan(count * 0.2);
   }, 120_000);
 
   test("SIGKILLed three times mid-stream and restarted: still exactly once", async () => {
@@ -217,8 +217,8 @@ describe("ingest", () => {
     const second = ingester(sim, db, { START_TICK: FIRST.toString() });
     await Bun.sleep(1500);
     await stopGracefully(second);
-    const [{ min, n }] = await query(db, (sql) => sql`SELECT min(tick_number)::text AS min, count(*)::int AS n FROM ticks`);
-    expect({ min, n }).toEqual({ min: (FIRST + 1000n).toString(), n: count - 1000 });
+    const [row] = await query(db, (sql) => sql`SELECT min(tick_number)::text AS min, count(*)::int AS n FROM ticks`);
+    expect({ ...row }).toEqual({ min: (FIRST + 1000n).toString(), n: count - 1000 });
   }, 120_000);
 
   test("console mode prints every tick in order with exact uint64 values", async () => {
