@@ -6,7 +6,7 @@ import { TickSchema, TransactionSchema, type Tick } from "../gen/continuum/seque
 import type { ContentFault, HostileKind, InvalidKind } from "./faults.ts";
 import { KeyedRandom } from "./random.ts";
 import { batchHash, generateTick, generateTransaction, sealTransaction, type TickShape } from "./ticks.ts";
-import { LENGTH_DELIMITED, VARINT, WireWriter } from "./wire.ts";
+import { LENGTH_DELIMITED, VARINT, WireWriter, varintSize } from "./wire.ts";
 
 /** tx_id of a `tabs` tick: every character that breaks naive text formats, COPY's among them. */
 export const HOSTILE_TEXT = 'tab\there|newline\nhere|crlf\r\n|backslash\\here|\\N|\n\\.\n|quotes"\'|emoji 🦀🚀👩‍👩‍👧|end';
@@ -20,7 +20,7 @@ const BIG_PAYLOAD = 3;
 
 /** Bytes that start like tick n, then announce a 100-byte vdf_proof and end after 10: no decoder accepts them. */
 export function garbageBytes(n: bigint): Buffer {
-  return new WireWriter(32).tag(1, VARINT).varint(n).tag(2, LENGTH_DELIMITED).varint(100).raw(Buffer.alloc(10, 0xff)).finish();
+  return new WireWriter(1 + varintSize(n) + 2 + 10).tag(1, VARINT).varint(n).tag(2, LENGTH_DELIMITED).varint(100).raw(Buffer.alloc(10, 0xff)).finish();
 }
 
 /** The tick's first transaction, after adding one when the tick carries none. */

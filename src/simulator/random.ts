@@ -3,7 +3,8 @@
 // and be fast (sfc32, seeded through a 32-bit finalizer).
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-const HEX_CODE = HEX.map((pair) => [pair.charCodeAt(0), pair.charCodeAt(1)] as const);
+/** ASCII codes of HEX[byte] at 2*byte and 2*byte+1. */
+const HEX_CODES = Uint8Array.from(HEX.flatMap((pair) => [pair.charCodeAt(0), pair.charCodeAt(1)]));
 
 function mix32(value: number): number {
   let h = value >>> 0;
@@ -53,16 +54,23 @@ export class KeyedRandom {
 
   bytes(length: number): Uint8Array {
     const out = new Uint8Array(length);
-    let i = 0;
-    for (; i + 4 <= length; i += 4) {
-      const word = this.next();
-      out[i] = word;
-      out[i + 1] = word >>> 8;
-      out[i + 2] = word >>> 16;
-      out[i + 3] = word >>> 24;
-    }
-    for (let word = this.next(); i < length; i++, word >>>= 8) out[i] = word;
+    this.bytesInto(out, 0, length);
     return out;
+  }
+
+  /** The same bytes as bytes(length), written into target at offset; returns the end. */
+  bytesInto(target: Uint8Array, offset: number, length: number): number {
+    const end = offset + length;
+    let at = offset;
+    for (; at + 4 <= end; at += 4) {
+      const word = this.next();
+      target[at] = word;
+      target[at + 1] = word >>> 8;
+      target[at + 2] = word >>> 16;
+      target[at + 3] = word >>> 24;
+    }
+    for (let word = this.next(); at < end; at++, word >>>= 8) target[at] = word;
+    return end;
   }
 
   /** byteLength random bytes as lowercase hex (twice as many characters). */
@@ -82,9 +90,9 @@ export class KeyedRandom {
     while (at < end) {
       let word = this.next();
       for (let i = 0; i < 4 && at < end; i++, word >>>= 8) {
-        const [high, low] = HEX_CODE[word & 0xff]!;
-        target[at++] = high;
-        target[at++] = low;
+        const code = (word & 0xff) << 1;
+        target[at++] = HEX_CODES[code]!;
+        target[at++] = HEX_CODES[code + 1]!;
       }
     }
     return end;

@@ -2,7 +2,7 @@
 // simulator encoded itself, so the response serializer passes them through untouched; methods
 // without a handler answer UNIMPLEMENTED (grpc-js's default).
 import { fromBinary } from "@bufbuild/protobuf";
-import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { status, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import {
   SequencerService,
@@ -13,7 +13,8 @@ import {
 import type { StatusAnswers } from "./status.ts";
 import { TickStream, type StreamContext } from "./stream.ts";
 
-const passThrough = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const passThrough = (bytes: Uint8Array) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export const sequencerDefinition: ServiceDefinition = Object.fromEntries(
   SequencerService.methods.map((method) => [
@@ -48,7 +49,7 @@ export function sequencerImplementation(
       .run()
       .catch((error: unknown) => {
         context.log.error({ err: error }, "stream failed");
-        stream.breakOff("simulator error");
+        stream.breakOff(`simulator error: ${String(error)}`, status.INTERNAL);
       })
       .finally(() => streams.delete(stream));
   };

@@ -36,11 +36,11 @@ export class TickStream {
     return !this.closed;
   }
 
-  /** Ends the stream with UNAVAILABLE, as a sequencer that goes away would. */
-  breakOff(details: string): void {
+  /** Ends the stream with UNAVAILABLE by default, as a sequencer that goes away would. */
+  breakOff(details: string, code: status = status.UNAVAILABLE): void {
     if (this.closed) return;
     this.close();
-    this.call.emit("error", { code: status.UNAVAILABLE, details });
+    this.call.emit("error", { code, details });
   }
 
   async run(): Promise<void> {

@@ -35,8 +35,8 @@ const SIGNATURE_BYTES = 64;
 const PUBLIC_KEY_BYTES = 32;
 const VDF_PROOF_SIZE =
   2 * delimitedSize(HASH_HEX) + delimitedSize(PROOF_BYTES * 2) + 1 + varintSize(VDF_ITERATIONS);
-/** Everything in a tick but its transactions, with room for the largest varints. */
-const TICK_SIZE_WITHOUT_TRANSACTIONS = 1 + 10 + delimitedSize(VDF_PROOF_SIZE) + 2 * delimitedSize(HASH_HEX) + 1 + 10;
+/** Everything in a tick but its transactions and its two varints' values. */
+const TICK_FIXED_SIZE = 2 + delimitedSize(VDF_PROOF_SIZE) + 2 * delimitedSize(HASH_HEX);
 
 // Each purpose is an independent random sequence for the same tick.
 const OUTPUT = 1;
@@ -79,8 +79,7 @@ function textPayload(random: KeyedRandom, length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let at = 0; at < length; ) {
     const word = WORDS[random.below(WORDS.length)]!;
-    out.set(at + word.length <= length ? word : word.subarray(0, length - at), at);
-    at += word.length;
+    for (let i = 0; i < word.length && at < length; i++) out[at++] = word[i]!;
   }
   return out;
 }
@@ -111,30 +110,33 @@ export function encodeTransaction(shape: TickShape, n: bigint, index: number): {
   const tickTime = tickTimestamp(shape, n);
   const clientTime = tickTime - 1_000n - BigInt(random.below(200_000));
   const ingestionTime = tickTime - BigInt(random.below(1_000));
-  const payload = random.below(4) === 0 ? textPayload(random, shape.payloadBytes) : random.bytes(shape.payloadBytes);
-  const txId = uuid(random);
-  const signature = random.bytes(SIGNATURE_BYTES);
-  const publicKey = random.bytes(PUBLIC_KEY_BYTES);
   const nonce = 1 + random.below(1_000_000);
+  const payload = random.below(4) === 0 ? textPayload(random, shape.payloadBytes) : undefined;
+  const txId = uuid(random);
   // proto3 leaves empty and zero values out of the wire: an empty payload, sequence number 0.
-  const payloadSize = payload.length > 0 ? delimitedSize(payload.length) : 0;
-  const transactionSize =
+  const payloadSize = shape.payloadBytes > 0 ? delimitedSize(shape.payloadBytes) : 0;
+  const transaction = new WireWriter(
     delimitedSize(txId.length) + payloadSize + delimitedSize(SIGNATURE_BYTES) +
-    delimitedSize(PUBLIC_KEY_BYTES) + 1 + varintSize(nonce) + 1 + varintSize(clientTime);
-  const writer = new WireWriter(delimitedSize(transactionSize) + 1 + 10 + delimitedSize(HASH_HEX) + 1 + 10);
-  writer.tag(1, LENGTH_DELIMITED).varint(transactionSize);
-  const transactionStart = writer.length;
-  writer.tag(1, LENGTH_DELIMITED).ascii(txId);
-  if (payload.length > 0) writer.tag(2, LENGTH_DELIMITED).bytes(payload);
-  writer.tag(3, LENGTH_DELIMITED).bytes(signature);
-  writer.tag(4, LENGTH_DELIMITED).bytes(publicKey);
-  writer.tag(5, VARINT).varint(nonce);
-  writer.tag(6, VARINT).varint(clientTime);
-  const txHash = sha256Hex(writer.written(transactionStart));
-  if (index !== 0) writer.tag(2, VARINT).varint(index);
-  writer.tag(3, LENGTH_DELIMITED).ascii(txHash);
-  writer.tag(4, VARINT).varint(ingestionTime);
-  return { bytes: writer.finish(), txHash };
+      delimitedSize(PUBLIC_KEY_BYTES) + 1 + varintSize(nonce) + 1 + varintSize(clientTime),
+  );
+  transaction.tag(1, LENGTH_DELIMITED).ascii(txId);
+  if (payload) transaction.tag(2, LENGTH_DELIMITED).bytes(payload);
+  else if (payloadSize > 0) transaction.tag(2, LENGTH_DELIMITED).randomBytes(random, shape.payloadBytes);
+  transaction.tag(3, LENGTH_DELIMITED).randomBytes(random, SIGNATURE_BYTES);
+  transaction.tag(4, LENGTH_DELIMITED).randomBytes(random, PUBLIC_KEY_BYTES);
+  transaction.tag(5, VARINT).varint(nonce);
+  transaction.tag(6, VARINT).varint(clientTime);
+  const transactionBytes = transaction.finish();
+  const txHash = sha256Hex(transactionBytes);
+  const sequenceSize = index === 0 ? 0 : 1 + varintSize(index);
+  const ordered = new WireWriter(
+    delimitedSize(transactionBytes.length) + sequenceSize + delimitedSize(HASH_HEX) + 1 + varintSize(ingestionTime),
+  );
+  ordered.tag(1, LENGTH_DELIMITED).bytes(transactionBytes);
+  if (index !== 0) ordered.tag(2, VARINT).varint(index);
+  ordered.tag(3, LENGTH_DELIMITED).ascii(txHash);
+  ordered.tag(4, VARINT).varint(ingestionTime);
+  return { bytes: ordered.finish(), txHash };
 }
 
 export function generateTransaction(shape: TickShape, n: bigint, index: number): OrderedTransaction {
@@ -147,7 +149,8 @@ export function encodeTick(shape: TickShape, n: bigint): Buffer {
   const { random, count } = contentRandom(shape, n);
   const transactions = Array.from({ length: count }, (_, index) => encodeTransaction(shape, n, index));
   const transactionsSize = transactions.reduce((size, { bytes }) => size + delimitedSize(bytes.length), 0);
-  const writer = new WireWriter(TICK_SIZE_WITHOUT_TRANSACTIONS + transactionsSize);
+  const timestamp = tickTimestamp(shape, n);
+  const writer = new WireWriter(TICK_FIXED_SIZE + varintSize(n) + varintSize(timestamp) + transactionsSize);
   writer.tag(1, VARINT).varint(n);
   writer.tag(2, LENGTH_DELIMITED).varint(VDF_PROOF_SIZE);
   writer.tag(1, LENGTH_DELIMITED).randomHex(random, HASH_BYTES);
@@ -156,7 +159,7 @@ export function encodeTick(shape: TickShape, n: bigint): Buffer {
   writer.tag(4, VARINT).varint(VDF_ITERATIONS);
   for (const { bytes } of transactions) writer.tag(3, LENGTH_DELIMITED).bytes(bytes);
   writer.tag(4, LENGTH_DELIMITED).ascii(batchHash(transactions));
-  writer.tag(5, VARINT).varint(tickTimestamp(shape, n));
+  writer.tag(5, VARINT).varint(timestamp);
   writer.tag(6, LENGTH_DELIMITED).randomHex(new KeyedRandom(shape.seed, n - 1n, OUTPUT), HASH_BYTES);
   return writer.finish();
 }

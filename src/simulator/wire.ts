@@ -5,11 +5,12 @@ import type { KeyedRandom } from "./random.ts";
 
 export const VARINT = 0;
 export const LENGTH_DELIMITED = 2;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function varintSize(value: bigint | number): number {
   let size = 1;
-  if (typeof value === "number" || value <= BigInt(Number.MAX_SAFE_INTEGER)) {
-    for (let rest = Math.floor(Number(value) / 0x80); rest > 0; rest = Math.floor(rest / 0x80)) size++;
+  if (typeof value === "number" || value <= MAX_SAFE) {
+    for (let rest = Number(value); rest >= 0x80; rest = Math.floor(rest / 0x80)) size++;
   } else {
     for (let rest = value >> 7n; rest > 0n; rest >>= 7n) size++;
   }
@@ -23,8 +24,9 @@ export class WireWriter {
   private readonly buffer: Buffer;
   private offset = 0;
 
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity);
+  /** `size` is the exact size of what will be written: the buffer is served as it is, without a view. */
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafeSlow(size);
   }
 
   /** Field numbers below 16 only: their tag is one byte. */
@@ -34,10 +36,11 @@ export class WireWriter {
   }
 
   varint(value: bigint | number): this {
-    if (typeof value === "number" || value <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (typeof value === "number" || value <= MAX_SAFE) {
+      // `& 0x7f` sees the number modulo 2^32, which keeps its low bits, and / 0x80 is exact.
       let rest = Number(value);
       while (rest >= 0x80) {
-        this.buffer[this.offset++] = (rest % 0x80) | 0x80;
+        this.buffer[this.offset++] = (rest & 0x7f) | 0x80;
         rest = Math.floor(rest / 0x80);
       }
       this.buffer[this.offset++] = rest;
@@ -63,6 +66,13 @@ export class WireWriter {
     return this;
   }
 
+  /** A bytes field of `length` random bytes (KeyedRandom.bytes). */
+  randomBytes(random: KeyedRandom, length: number): this {
+    this.varint(length);
+    this.offset = random.bytesInto(this.buffer, this.offset, length);
+    return this;
+  }
+
   /** A string field of byteLength random bytes as hex (KeyedRandom.hex). */
   randomHex(random: KeyedRandom, byteLength: number): this {
     this.varint(byteLength * 2);
@@ -77,16 +87,14 @@ export class WireWriter {
     return this;
   }
 
-  /** What has been written since `start`, without a copy. */
-  written(start: number): Buffer {
-    return this.buffer.subarray(start, this.offset);
-  }
-
   get length(): number {
     return this.offset;
   }
 
   finish(): Buffer {
-    return this.buffer.subarray(0, this.offset);
+    if (this.offset !== this.buffer.length) {
+      throw new Error(`wrote ${this.offset} bytes into a ${this.buffer.length}-byte message: its size was computed wrong`);
+    }
+    return this.buffer;
   }
 }
