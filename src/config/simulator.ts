@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { HOSTILE_KINDS, INVALID_KINDS, faultProblems, type Faults } from "../simulator/faults.ts";
 import { WORKLOAD_NAMES } from "../simulator/workloads.ts";
-import type { ConfigOf, Field } from "./load.ts";
+import { fieldFlag, type ConfigOf, type Field } from "./load.ts";
 import { decimal, duration, hostPort, oneOf, uint64, wholeNumber } from "./values.ts";
 
 const field = <T>(f: Field<T>) => f;
@@ -70,7 +70,7 @@ export function checkSimulator(config: SimulatorConfig): string[] {
   if (config.firstTick === undefined) return problems;
   if (config.stopAt !== undefined && config.stopAt < config.firstTick)
     problems.push(`SIM_STOP_AT=${config.stopAt} is before SIM_FIRST_TICK=${config.firstTick}`);
-  problems.push(...faultProblems(faultsOf(config), config.firstTick));
+  problems.push(...faultProblems(faultsOf(config), config.firstTick, (key) => fieldFlag(simulatorFields[key])));
   return problems;
 }
 
@@ -81,7 +81,8 @@ replay, reconnect and GetTick serves the very same bytes. Its timestamp is genes
 
 Head: with --rate R, tick n is produced at its timestamp, so the head follows the clock. With
 --rate 0, ticks are produced as clients read: the head is the furthest tick any stream has
-reached (the first tick at start). History is the last --history ticks up to the head.
+sent (the first tick at start; a stream runs ahead of its reader by what gRPC buffers). History
+is the last --history ticks up to the head. A stream that falls behind history keeps going.
 
 StreamTicks(start_tick): start_tick 0 starts at the head; a tick older than history starts at
 the oldest one kept; a tick not produced yet is waited for. After --stop-at the stream stays

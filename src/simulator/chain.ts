@@ -1,7 +1,7 @@
 // Where the simulated chain is: its head (the latest tick produced) and the history it still serves.
 // With a rate, tick n is produced at its own timestamp, genesis + (n - first) / rate, so the head
 // follows the wall clock. With rate 0, ticks are produced on demand: the head is the furthest tick
-// any stream has reached (the first tick before any has), so a client reads as fast as it can.
+// any stream has sent (the first tick before any has), so a client reads as fast as it can.
 // Nothing is produced after stopAt.
 
 export interface ChainOptions {

@@ -31,11 +31,12 @@ export type ContentFault =
   | { type: "garbage" }
   | { type: "hostile"; kind: HostileKind };
 
-/** What is wrong with a fault list, one line per problem; empty when it is usable. */
-export function faultProblems(faults: Faults, firstTick: bigint): string[] {
+/** What is wrong with a fault list, one line per problem; empty when it is usable. `label` names a
+ * Faults key in the messages (the CLI gives its flag). */
+export function faultProblems(faults: Faults, firstTick: bigint, label = (key: keyof Faults) => key as string): string[] {
   const problems: string[] = [];
   const content = new Map<bigint, string>();
-  const lists: [string, bigint[]][] = [
+  const lists: [keyof Faults, bigint[]][] = [
     ["omit", faults.omit ?? []],
     ["repeat", faults.repeat ?? []],
     ["invalid", (faults.invalid ?? []).map((f) => f.tick)],
@@ -46,13 +47,13 @@ export function faultProblems(faults: Faults, firstTick: bigint): string[] {
   for (const [name, ticks] of lists) {
     const seen = new Set<bigint>();
     for (const tick of ticks) {
-      if (tick < firstTick) problems.push(`${name}: tick ${tick} is before the first tick ${firstTick}`);
-      if (seen.has(tick)) problems.push(`${name}: tick ${tick} is listed twice`);
+      if (tick < firstTick) problems.push(`${label(name)}: tick ${tick} is before the first tick ${firstTick}`);
+      if (seen.has(tick)) problems.push(`${label(name)}: tick ${tick} is listed twice`);
       seen.add(tick);
       if (name === "invalid" || name === "garbage" || name === "hostile") {
         const other = content.get(tick);
-        if (other) problems.push(`tick ${tick} has two content faults: ${other} and ${name}`);
-        content.set(tick, name);
+        if (other) problems.push(`tick ${tick} has two content faults: ${other} and ${label(name)}`);
+        content.set(tick, label(name));
       }
     }
   }
@@ -61,7 +62,7 @@ export function faultProblems(faults: Faults, firstTick: bigint): string[] {
     if (omitted.has(tick)) problems.push(`tick ${tick} cannot be both omitted and repeated`);
   }
   if (faults.dropEvery !== undefined && (!Number.isInteger(faults.dropEvery) || faults.dropEvery < 0)) {
-    problems.push(`dropEvery: expected a whole number, got ${faults.dropEvery}`);
+    problems.push(`${label("dropEvery")}: expected a whole number, got ${faults.dropEvery}`);
   }
   return problems;
 }

@@ -13,6 +13,8 @@ import { tickTimestamp, type TickShape } from "./ticks.ts";
 import { WORKLOADS } from "./workloads.ts";
 
 export type { Faults, HostileKind, InvalidKind } from "./faults.ts";
+export { BIG_NONCE, BIG_PAYLOAD_BYTES, HOSTILE_TEXT, MAX_NONCE, NUL_TEXT } from "./faulty-ticks.ts";
+export { WORKLOADS, type Workload } from "./workloads.ts";
 
 export interface SimulatorOptions {
   /** host:port; port 0 binds a free port (see Simulator.address). */

@@ -87,10 +87,6 @@ export class WireWriter {
     return this;
   }
 
-  get length(): number {
-    return this.offset;
-  }
-
   finish(): Buffer {
     if (this.offset !== this.buffer.length) {
       throw new Error(`wrote ${this.offset} bytes into a ${this.buffer.length}-byte message: its size was computed wrong`);
