@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Entry point of bin/tick-ingester.
 import { checkIngester, databaseFields, ingesterFields } from "./config/ingester.ts";
+import { SIMULATE_HELP, checkSimulator, simulatorFields } from "./config/simulator.ts";
 import { createProgram, defineCommand, runProgram } from "./cli/program.ts";
 
 const program = createProgram();
@@ -24,9 +25,10 @@ defineCommand(program, {
 defineCommand(program, {
   name: "simulate",
   summary: "serve a Continuum-compatible tick stream for tests, benchmarks and demos",
-  fields: {},
-  action: async () => notBuiltYet("simulate"),
-});
+  fields: simulatorFields,
+  check: checkSimulator,
+  action: async (config) => (await import("./simulator/command.ts")).simulate(config),
+}).addHelpText("after", SIMULATE_HELP);
 
 function notBuiltYet(command: string) {
   process.stderr.write(`tick-ingester ${command}: not built yet\n`);

@@ -2,7 +2,7 @@
 // are generated from its configuration fields, so --help and the config table cannot drift apart.
 import { Command, CommanderError, Option } from "commander";
 import pkg from "../../package.json" with { type: "json" };
-import { ConfigError, describeConfig, flagName, loadConfig, type ConfigOf, type Fields } from "../config/load.ts";
+import { ConfigError, describeConfig, fieldFlag, loadConfig, type ConfigOf, type Fields } from "../config/load.ts";
 
 export const EXIT_USAGE = 2;
 
@@ -18,7 +18,7 @@ interface CommandSpec<F extends Fields> {
 
 function addFieldOptions(command: Command, fields: Fields) {
   for (const field of Object.values(fields)) {
-    const flags = field.boolean ? `${flagName(field.env)} [bool]` : `${flagName(field.env)} <value>`;
+    const flags = field.boolean ? `${fieldFlag(field)} [bool]` : `${fieldFlag(field)} <value>`;
     const defaultText = field.default === undefined ? "" : ` (default: ${field.default})`;
     command.addOption(new Option(flags, `${field.help}${defaultText} [env: ${field.env}]`));
   }

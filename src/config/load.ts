@@ -8,6 +8,8 @@ import { redactUrl } from "./values.ts";
 export interface Field<T = unknown> {
   /** The environment variable; the flag is its kebab case (BATCH_SIZE is --batch-size). */
   env: string;
+  /** The flag, when it is not the kebab case of env (SIM_RATE is --rate). */
+  flag?: string;
   schema: z.ZodType<T, string>;
   /** As the user would write it; undefined means the variable has no default. */
   default?: string;
@@ -24,6 +26,10 @@ export const flagName = (env: string) => `--${env.toLowerCase().replaceAll("_", 
 /** Commander's attribute for a flag: --batch-size becomes batchSize. */
 export const flagKey = (env: string) =>
   env.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export const fieldFlag = (field: Field) => field.flag ?? flagName(field.env);
+
+const fieldFlagKey = (field: Field) => flagKey(fieldFlag(field).replace(/^--/, "").replaceAll("-", "_"));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -53,9 +59,9 @@ function rawValues(fields: Fields, sources: Sources) {
   const fromFile = sources.envFile ? readEnvFile(sources.envFile, sources.envFileRequired ?? false) : {};
   const raw: Record<string, { value: string | undefined; origin: string }> = {};
   for (const [key, field] of Object.entries(fields)) {
-    const flag = sources.flags[flagKey(field.env)];
+    const flag = sources.flags[fieldFlagKey(field)];
     if (flag !== undefined) {
-      raw[key] = { value: flag === true ? "true" : String(flag), origin: flagName(field.env) };
+      raw[key] = { value: flag === true ? "true" : String(flag), origin: fieldFlag(field) };
     } else if (sources.env[field.env] !== undefined) {
       raw[key] = { value: sources.env[field.env], origin: field.env };
     } else if (fromFile[field.env] !== undefined) {

@@ -12,6 +12,14 @@ export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .transform(Number)
     .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
 
+/** A decimal such as a fraction of ticks: 0.0015, 1, 1.5. */
+export const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "expected a decimal number like 0.0015 or 1.5")
+    .transform(Number)
+    .pipe(z.number().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
+
 /** A uint64 such as a tick number: kept as a bigint, never a JavaScript number. */
 export const uint64 = z
   .string()

@@ -1,0 +1,111 @@
+// One StreamTicks call: ticks from the start tick onwards, in order, as fast as the client reads
+// (write until grpc-js buffers, then wait for 'drain'), waiting for ticks not produced yet, with the
+// fault plan applied on the way.
+import { status, type ServerWritableStream } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { StreamTicksRequest } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
+import type { Chain } from "./chain.ts";
+import type { FaultPlan } from "./faults.ts";
+import type { ServedTicks } from "./served.ts";
+
+export interface StreamContext {
+  chain: Chain;
+  served: ServedTicks;
+  plan: FaultPlan;
+  log: Logger;
+}
+
+export class TickStream {
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private waitingForDrain = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private sent = 0;
+
+  constructor(
+    private readonly call: ServerWritableStream<StreamTicksRequest, Uint8Array>,
+    private readonly context: StreamContext,
+  ) {
+    call.on("cancelled", () => this.close());
+    call.on("drain", () => {
+      if (this.waitingForDrain) this.resume();
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Ends the stream with UNAVAILABLE by default, as a sequencer that goes away would. */
+  breakOff(details: string, code: status = status.UNAVAILABLE): void {
+    if (this.closed) return;
+    this.close();
+    this.call.emit("error", { code, details });
+  }
+
+  async run(): Promise<void> {
+    const { chain, served, plan, log } = this.context;
+    const requested = this.call.request.startTick;
+    let n = chain.streamStart(requested);
+    log.info({ startTick: requested.toString(), from: n.toString() }, "stream opened");
+    while (!this.closed) {
+      if (!chain.reach(n)) {
+        await this.sleep(chain.msUntil(n));
+        continue;
+      }
+      let writable = true;
+      if (!plan.affectsStreams) {
+        writable = this.send(served.bytes(n));
+      } else {
+        const stall = plan.takeStall(n);
+        if (stall > 0) {
+          log.info({ tick: n.toString(), ms: stall }, "stalling");
+          await this.sleep(stall);
+          if (this.closed) break;
+        }
+        if (!plan.isOmitted(n)) writable = this.send(served.bytes(n));
+        if (plan.isRepeated(n)) writable = this.send(served.bytes(n));
+        if (plan.takeDrop(n)) {
+          this.breakOff(`simulated outage after tick ${n}`);
+          log.info({ tick: n.toString() }, "stream broken off");
+          break;
+        }
+      }
+      n++;
+      if (!writable) await this.drained();
+    }
+    log.info({ sent: this.sent, next: n.toString() }, "stream closed");
+  }
+
+  private send(bytes: Uint8Array): boolean {
+    this.sent++;
+    return this.call.write(bytes);
+  }
+
+  /** Until `ms` pass (undefined: for ever), or the stream closes. */
+  private sleep(ms: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      if (ms !== undefined) this.timer = setTimeout(() => this.resume(), ms);
+    });
+  }
+
+  /** Until grpc-js has room for more messages, or the stream closes. */
+  private drained(): Promise<void> {
+    this.waitingForDrain = true;
+    return this.sleep(undefined);
+  }
+
+  private resume(): void {
+    clearTimeout(this.timer);
+    this.waitingForDrain = false;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private close(): void {
+    this.closed = true;
+    this.resume();
+  }
+}

@@ -1,0 +1,70 @@
+// `tick-ingester simulate` as a process, the way later tests and the demo run it.
+import { expect, test } from "bun:test";
+import * as grpc from "@grpc/grpc-js";
+import { join } from "node:path";
+import { startSimulator } from "../../src/simulator/index.ts";
+import { TestClient, range, tickNumbers } from "./client.ts";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+const F = 51_548_050_841n;
+const GENESIS = 1_768_028_416_704_159n;
+
+/** Starts the simulator process and returns it with the address from its first stdout line. */
+async function spawnSimulator(args: string[]) {
+  const proc = Bun.spawn(["bun", main, "simulate", "--listen", "127.0.0.1:0", ...args], { stdout: "pipe", stderr: "pipe" });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the simulator exited before its first line: ${await new Response(proc.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  const first = JSON.parse(text.slice(0, text.indexOf("\n")));
+  return { proc, first, reader };
+}
+
+test("the first stdout line gives the bound address; the process serves the same ticks as the library; SIGTERM stops it", async () => {
+  const args = ["--rate", "0", "--first-tick", F.toString(), "--stop-at", (F + 99n).toString(), "--genesis-time", GENESIS.toString(), "--seed", "5", "--workload", "heavy", "--repeat", (F + 3n).toString()];
+  const { proc, first, reader } = await spawnSimulator(args);
+  expect(first.msg).toBe("listening");
+  expect(first.address).toMatch(/^127\.0\.0\.1:\d+$/);
+  expect(first.address).not.toBe("127.0.0.1:0");
+
+  const reference = await startSimulator({ rate: 0, firstTick: F, genesisTime: GENESIS, seed: 5, txRatio: 1, txsPerTick: 10, payloadBytes: 256 });
+  const client = new TestClient(first.address);
+  const { messages } = await client.stream(F, { idleMs: 300 });
+  expect(tickNumbers(messages)).toEqual([...range(F, F + 3n), ...range(F + 3n, F + 99n)]);
+  expect(messages.filter((_, i) => i !== 4).every((bytes, i) => bytes.equals(reference.tickBytes(F + BigInt(i))))).toBe(true);
+  await reference.stop();
+
+  const open = client.stream(F + 99n, { idleMs: 5000 });
+  await Bun.sleep(200);
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+  const ended = await open;
+  expect(ended.messages).toHaveLength(1);
+  expect(ended.end).toMatchObject({ by: "server", code: grpc.status.UNAVAILABLE });
+  client.close();
+  let rest = "";
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+  expect(rest).toContain('"msg":"stopped"');
+});
+
+test("bad flags exit 2 naming each flag and value", async () => {
+  const proc = Bun.spawn(["bun", main, "simulate", "--rate", "fast", "--invalid", `${F}:wrong`, "--hostile", "12"], { stdout: "pipe", stderr: "pipe" });
+  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  expect(code).toBe(2);
+  expect(stderr).toContain('--rate="fast"');
+  expect(stderr).toContain(`--invalid="${F}:wrong"`);
+  expect(stderr).toContain("zero-tick, no-vdf, unsigned-tx");
+  expect(stderr).toContain('--hostile="12"');
+});
+
+test("a port in use is reported, exit 1", async () => {
+  const holder = await startSimulator({});
+  const proc = Bun.spawn(["bun", main, "simulate", "--listen", holder.address], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  await holder.stop();
+  expect(code).toBe(1);
+  expect(stdout).toContain(`cannot listen on ${holder.address}`);
+});
