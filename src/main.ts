@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Entry point of bin/tick-ingester.
-import { checkIngester, databaseFields, ingesterFields } from "./config/ingester.ts";
+import { checkIngester, checkMigrate, ingesterFields, migrateFields } from "./config/ingester.ts";
 import { createProgram, defineCommand, runProgram } from "./cli/program.ts";
 
 const program = createProgram();
@@ -17,8 +17,9 @@ defineCommand(program, {
 defineCommand(program, {
   name: "migrate",
   summary: "apply the database schema migrations that are not applied yet",
-  fields: databaseFields,
-  action: async () => notBuiltYet("migrate"),
+  fields: migrateFields,
+  check: checkMigrate,
+  action: async (config) => (await import("./cli/migrate.ts")).migrateCommand(config),
 });
 
 defineCommand(program, {
