@@ -30,6 +30,14 @@ test("migrate applies every migration once: the second run applies nothing and c
   expect(recorded.map((r) => r.name)).toEqual(["001_tables", "002_views"]);
 });
 
+test("two migrations started together on two connections: one applies everything, the other waits and applies nothing", async () => {
+  const url = await freshDatabase();
+  const [a, b] = [postgres(url, { max: 1, onnotice: () => {} }), postgres(url, { max: 1, onnotice: () => {} })];
+  connections.push(a, b);
+  const results = await Promise.all([migrate(a, defaults), migrate(b, defaults)]);
+  expect(results.map((r) => r.applied).sort()).toEqual([[], ["001_tables", "002_views"]]);
+});
+
 test("the tables have the designed keys, indexes and no foreign keys", async () => {
   const schema = await describeSchema(await migratedDatabase());
   expect(schema.primaryKeys).toEqual({
