@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Entry point of bin/tick-ingester.
-import { checkIngester, databaseFields, ingesterFields } from "./config/ingester.ts";
+import { checkIngester, checkMigrate, ingesterFields, migrateFields } from "./config/ingester.ts";
 import { SIMULATE_HELP, checkSimulator, simulatorFields } from "./config/simulator.ts";
 import { createProgram, defineCommand, runProgram } from "./cli/program.ts";
 
@@ -18,8 +18,9 @@ defineCommand(program, {
 defineCommand(program, {
   name: "migrate",
   summary: "apply the database schema migrations that are not applied yet",
-  fields: databaseFields,
-  action: async () => notBuiltYet("migrate"),
+  fields: migrateFields,
+  check: checkMigrate,
+  action: async (config) => (await import("./cli/migrate.ts")).migrateCommand(config),
 });
 
 defineCommand(program, {
@@ -29,11 +30,6 @@ defineCommand(program, {
   check: checkSimulator,
   action: async (config) => (await import("./simulator/command.ts")).simulate(config),
 }).addHelpText("after", SIMULATE_HELP);
-
-function notBuiltYet(command: string) {
-  process.stderr.write(`tick-ingester ${command}: not built yet\n`);
-  return 1;
-}
 
 await runProgram(program, process.argv.slice(2));
 // Exit now rather than when the last idle socket or timer lets go.

@@ -9,6 +9,7 @@ import { lagSeconds, observeIngester } from "../ops/pipeline-observer.ts";
 import { probeDatabase } from "../ops/probe-database.ts";
 import { evaluateReadiness } from "../ops/readiness.ts";
 import { startOpsServer, type HealthReport } from "../ops/server.ts";
+import { describeMigration, migrate } from "../schema/migrate.ts";
 
 const SAMPLE_INTERVAL_MS = 1_000;
 const SUMMARY_INTERVAL_MS = 10_000;
@@ -36,9 +37,10 @@ export async function run(config: IngesterConfig): Promise<number> {
 
   let ingester: Ingester;
   try {
+    if (config.migrate && !consoleMode) logger.info(await applySchema(config));
     ingester = await Ingester.start(config, observer.events);
   } catch (error) {
-    logger.error({ reason: (error as Error).message }, error instanceof SchemaMissing ? "Database schema missing" : "Failed to connect to database");
+    logger.error({ reason: (error as Error).message }, error instanceof SchemaMissing ? "Database schema missing" : "Failed to start");
     return 1;
   }
 
@@ -94,6 +96,15 @@ export async function run(config: IngesterConfig): Promise<number> {
   }
   logger.info("Shutdown complete");
   return reason === "fatal" ? 1 : 0;
+}
+
+async function applySchema(config: IngesterConfig): Promise<string> {
+  const sql = postgres(config.databaseUrl!, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    return describeMigration(await migrate(sql, config), config);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 function healthOf(status: IngesterStatus, databaseReachable: boolean): HealthReport {

@@ -1,7 +1,7 @@
 // The ingester's configuration: the seed README's variables with its names and defaults,
 // and the few this service adds. `tick-ingester run --help` prints this table.
 import type { ConfigOf, Field } from "./load.ts";
-import { boolean, duration, hostPort, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
+import { boolean, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
 
 const field = <T>(f: Field<T>) => f;
 
@@ -12,6 +12,12 @@ export const databaseFields = {
     help: "TimescaleDB/PostgreSQL connection string (required when OUTPUT_MODE=timescale)",
     secret: true,
   }),
+};
+
+// Read by migrate, and by run --migrate, which applies the schema the same way.
+export const policyFields = {
+  compressAfter: field({ env: "COMPRESS_AFTER", schema: interval, default: "1 day", help: "TimescaleDB compresses tick data older than this (PostgreSQL interval)" }),
+  retainFor: field({ env: "RETAIN_FOR", schema: interval, default: "7 days", help: "TimescaleDB drops tick data older than this (PostgreSQL interval)" }),
 };
 
 export const ingesterFields = {
@@ -38,6 +44,7 @@ export const ingesterFields = {
   grpcCaFile: field({ env: "GRPC_CA_FILE", schema: text, help: "PEM file of the CA that signed the Continuum server's certificate (with GRPC_TLS; default: the system's CAs)" }),
   streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration, default: "10s", help: "Reconnect when the stream sends nothing for this long" }),
   migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
+  ...policyFields,
 };
 
 export type IngesterConfig = ConfigOf<typeof ingesterFields>;
@@ -50,4 +57,12 @@ export function checkIngester(config: IngesterConfig): string[] {
   if (config.dbMinConnections > config.dbMaxConnections)
     problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
   return problems;
+}
+
+export const migrateFields = { ...databaseFields, ...policyFields, logLevel: ingesterFields.logLevel };
+
+export type MigrateConfig = ConfigOf<typeof migrateFields>;
+
+export function checkMigrate(config: MigrateConfig): string[] {
+  return config.databaseUrl === undefined ? ["DATABASE_URL is required (e.g. postgres://user:password@host:5432/db)"] : [];
 }

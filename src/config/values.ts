@@ -73,3 +73,12 @@ export function redactUrl(value: string): string {
     return value.replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
   }
 }
+
+const INTERVAL_TERM =
+  "\\d+\\s*(?:microseconds?|milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|mons?|years?|yrs?)";
+
+/** A positive PostgreSQL interval in words, such as 1 day, 12 hours or 1 week 3 days; kept as text. */
+export const interval = z
+  .string()
+  .regex(new RegExp(`^${INTERVAL_TERM}(?:\\s+${INTERVAL_TERM})*$`, "i"), "expected an interval like 1 day, 12 hours or 2 weeks")
+  .refine((text) => /[1-9]/.test(text), "expected an interval longer than zero");
