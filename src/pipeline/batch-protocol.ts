@@ -61,7 +61,7 @@ export interface LogReport {
 export type WorkerReport = CommitReport | LogReport | { type: "ready" } | { type: "stopped" };
 
 export type SinkSpec =
-  | { kind: "timescale"; databaseUrl: string; stream: string; applicationName: string }
+  | { kind: "timescale"; databaseUrl: string; stream: string; applicationName: string; epoch: string }
   | { kind: "console"; format: "json" | "compact" | "table" };
 
 export interface WorkerInit {

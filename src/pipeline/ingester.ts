@@ -5,6 +5,7 @@
 import postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
+import { Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
 import { ContinuumClient } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
@@ -26,6 +27,8 @@ export interface IngesterEvents {
   repeated(): void;
   backfilled(first: bigint, last: bigint, found: number): void;
   workerLog(report: LogReport, worker: number): void;
+  /** Another instance writes this stream; this one waits for its lock. */
+  standby(holder: string): void;
   /** Something the ingester cannot go on from; it is stopping. */
   fatal(reason: string): void;
 }
@@ -83,12 +86,18 @@ export class Ingester {
     private readonly settings: IngesterSettings,
     private readonly events: IngesterEvents,
     private readonly sql: postgres.Sql | undefined,
+    private readonly lease: Lease | undefined,
   ) {
     this.client = new ContinuumClient(settings.continuumGrpcUrl, { tls: settings.grpcTls, caFile: settings.grpcCaFile });
-    const sink: SinkSpec =
-      settings.outputMode === "timescale"
-        ? { kind: "timescale", databaseUrl: settings.databaseUrl!, stream: settings.serviceName, applicationName: settings.serviceName }
-        : { kind: "console", format: settings.outputFormat };
+    const sink: SinkSpec = lease
+      ? {
+          kind: "timescale",
+          databaseUrl: settings.databaseUrl!,
+          stream: settings.serviceName,
+          applicationName: settings.serviceName,
+          epoch: lease.epoch.toString(),
+        }
+      : { kind: "console", format: settings.outputFormat };
     this.pool = new WorkerPool(settings.workerCount, sink, {
       onCommit: (report) => this.onCommit(report),
       onLog: (report, worker) => events.workerLog(report, worker),
@@ -105,18 +114,36 @@ export class Ingester {
     );
   }
 
-  static async start(settings: IngesterSettings, events: IngesterEvents): Promise<Ingester> {
-    const sql =
-      settings.outputMode === "timescale"
-        ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 })
-        : undefined;
-    const ingester = new Ingester(settings, events, sql);
+  /**
+   * Takes the stream's lock (waiting as a standby while another instance holds it), resumes from
+   * the checkpoint and starts reading. `signal` ends a standby wait.
+   */
+  static async start(settings: IngesterSettings, events: IngesterEvents, signal: AbortSignal): Promise<Ingester> {
+    const timescale = settings.outputMode === "timescale";
+    let lost: ((reason: string) => void) | undefined;
+    const lease = timescale
+      ? await Lease.acquire(settings.databaseUrl!, {
+          stream: settings.serviceName,
+          signal,
+          onStandby: (holder) => events.standby(holder),
+          onLost: (reason) => lost?.(reason),
+        }).catch((error: Error) => {
+          throw new Error(`Failed to connect to database ${redactUrl(settings.databaseUrl!)}: ${error.message}`);
+        })
+      : undefined;
+    const sql = timescale ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 }) : undefined;
+    const ingester = new Ingester(settings, events, sql, lease);
+    lost = (reason) => {
+      events.fatal(`lost the ingestion lock: ${reason}`);
+      ingester.abort.abort();
+    };
     try {
       await ingester.resume();
       await ingester.pool.ready();
     } catch (error) {
       await ingester.pool.stop(0);
       await sql?.end({ timeout: 1 });
+      await lease?.release();
       throw error;
     }
     ingester.reading = ingester.read();
@@ -320,6 +347,7 @@ export class Ingester {
     await this.saveCheckpoint();
     this.client.close();
     await this.sql?.end({ timeout: 2 });
+    await this.lease?.release();
     return drained;
   }
 }

@@ -53,6 +53,7 @@ function openSink(spec: SinkSpec): Sink {
       async close() {},
     };
   }
+  const epoch = BigInt(spec.epoch);
   const sql = postgres(spec.databaseUrl, {
     max: 1,
     onnotice: () => {},
@@ -62,7 +63,7 @@ function openSink(spec: SinkSpec): Sink {
   return {
     async write(batch) {
       const startedAt = performance.now();
-      const committed = await commitBatch(sql, spec.stream, batch, {
+      const committed = await commitBatch(sql, spec.stream, epoch, batch, {
         onRetry: (error, attempt, delayMs) =>
           post({
             type: "log",
