@@ -66,6 +66,13 @@ export interface IngesterStatus {
 
 export class SchemaMissing extends Error {}
 
+function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
+  if (error.code === "42P01") {
+    return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
+  }
+  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}`);
+}
+
 export class Ingester {
   private readonly abort = new AbortController();
   private readonly client: ContinuumClient;
@@ -127,8 +134,8 @@ export class Ingester {
           signal,
           onStandby: (holder) => events.standby(holder),
           onLost: (reason) => lost?.(reason),
-        }).catch((error: Error) => {
-          throw new Error(`Failed to connect to database ${redactUrl(settings.databaseUrl!)}: ${error.message}`);
+        }).catch((error: Error & { code?: string }) => {
+          throw databaseError(error, settings.databaseUrl!);
         })
       : undefined;
     const sql = timescale ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 }) : undefined;
@@ -157,10 +164,8 @@ export class Ingester {
       this.sequencer = new Sequencer(startTick === 0n ? undefined : startTick);
       return;
     }
-    const progress = await loadProgress(this.sql, serviceName).catch((error: { code?: string; message: string }) => {
-      if (error.code === "42P01")
-        throw new SchemaMissing(`the database has no tick-ingester schema (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
-      throw new Error(`Failed to connect to database ${redactUrl(this.settings.databaseUrl!)}: ${error.message}`);
+    const progress = await loadProgress(this.sql, serviceName).catch((error: Error & { code?: string }) => {
+      throw databaseError(error, this.settings.databaseUrl!);
     });
     let next = progress.nextTick;
     if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, startTick);
