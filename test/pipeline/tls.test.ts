@@ -53,3 +53,14 @@ test("a server certificate the CA did not sign is refused, and the reason is log
   while (!proc.output().includes("Stream error (will reconnect)") && Date.now() < deadline) await Bun.sleep(100);
   expect(proc.output()).toMatch(/Stream error \(will reconnect\)[\s\S]*unable to verify the first certificate/);
 });
+
+test("sslmode in DATABASE_URL is honoured: require against a server without SSL fails clearly", async () => {
+  const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST, stopAt: FIRST }));
+  cleanup.push(() => sim.stop());
+  const db = await migratedDatabase();
+  const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: `${db}?sslmode=require`, ENV: "production" });
+  expect(await proc.exited).toBe(1);
+  const failure = proc.output().split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((l) => l.msg === "Failed to start");
+  expect(failure.reason).toMatch(/SSL/i);
+  expect(failure.reason).not.toContain("test-password");
+});
