@@ -3,22 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkIngester, ingesterFields } from "../src/config/ingester.ts";
-import { ConfigError, loadConfig, type Sources } from "../src/config/load.ts";
+import { configLoader } from "./support/config.ts";
 import { redactUrl } from "../src/config/values.ts";
 
 const required = { CONTINUUM_GRPC_URL: "localhost:50051", DATABASE_URL: "postgres://u:pw@db:5432/ticks" };
-const load = (sources: Partial<Sources>) =>
-  loadConfig(ingesterFields, { env: {}, flags: {}, ...sources }, checkIngester);
-
-function problemsOf(sources: Partial<Sources>): string[] {
-  try {
-    load(sources);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+const { load, problemsOf } = configLoader(ingesterFields, checkIngester);
 
 test("defaults are the seed README's", () => {
   const config = load({ env: required });
