@@ -81,3 +81,10 @@ test("redactUrl hides passwords in the userinfo and in query parameters", () => 
   expect(redactUrl("postgres://u@h/db?password=hunter2")).not.toContain("hunter2");
   expect(redactUrl("not a url //u:hunter2@h")).not.toContain("hunter2");
 });
+
+test("DB_MAX_CONNECTIONS must leave a connection for every worker", () => {
+  expect(problemsOf({ env: { ...required, WORKER_COUNT: "8", DB_MAX_CONNECTIONS: "10" } })).toEqual([
+    "WORKER_COUNT=8 needs 12 database connections (one per worker and 4 more), more than DB_MAX_CONNECTIONS=10",
+  ]);
+  expect(load({ env: { ...required, WORKER_COUNT: "8", DB_MAX_CONNECTIONS: "12", DB_MIN_CONNECTIONS: "2" } }).workerCount).toBe(8);
+});

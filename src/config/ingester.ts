@@ -49,6 +49,9 @@ export const ingesterFields = {
 
 export type IngesterConfig = ConfigOf<typeof ingesterFields>;
 
+/** Connections besides the workers': checkpoint and backfill (2), the stream's lock, the readiness probe. */
+export const SUPPORT_CONNECTIONS = 4;
+
 export function checkIngester(config: IngesterConfig): string[] {
   const problems: string[] = [];
   if (config.continuumGrpcUrl === undefined) problems.push("CONTINUUM_GRPC_URL is required (e.g. localhost:50051)");
@@ -56,6 +59,10 @@ export function checkIngester(config: IngesterConfig): string[] {
     problems.push("DATABASE_URL is required when OUTPUT_MODE=timescale");
   if (config.dbMinConnections > config.dbMaxConnections)
     problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
+  if (config.outputMode === "timescale" && config.workerCount + SUPPORT_CONNECTIONS > config.dbMaxConnections)
+    problems.push(
+      `WORKER_COUNT=${config.workerCount} needs ${config.workerCount + SUPPORT_CONNECTIONS} database connections (one per worker and ${SUPPORT_CONNECTIONS} more), more than DB_MAX_CONNECTIONS=${config.dbMaxConnections}`,
+    );
   return problems;
 }
 
