@@ -18,6 +18,8 @@ import { WorkerPool } from "./workers.ts";
 
 const CHECKPOINT_INTERVAL_MS = 1_000;
 const BACKFILL_WINDOW = 16;
+/** Above this many missing ticks, first look for where the sequencer's history begins. */
+const BACKFILL_SEARCH_ABOVE = 1_000n;
 
 /** What the ingester tells the outside (metrics, logs); it knows nothing of either. */
 export interface IngesterEvents {
@@ -238,6 +240,7 @@ export class Ingester {
 
   /** The stream skipped [first, last]: fetch each tick with GetTick, a few at a time, in order. */
   private async backfill(first: bigint, last: bigint) {
+    if (last - first >= BACKFILL_SEARCH_ABOVE) first = await this.skipBeyondHistory(first, last);
     const fetches = new Map<bigint, Promise<Uint8Array | undefined>>();
     let ahead = first;
     let found = 0;
@@ -273,6 +276,36 @@ export class Ingester {
       if (decision.kind === "accept") await this.dispatcher.tick(n, bytes, decision.chainBreak);
     }
     this.events.backfilled(first, last, found);
+  }
+
+  /**
+   * After a long outage the stream resumes at the oldest tick the sequencer still keeps, and
+   * everything before it is gone: find that point by bisection (history is a suffix of the chain)
+   * instead of asking for every lost tick, and record the lost run as one gap. Returns where
+   * fetching should start.
+   */
+  private async skipBeyondHistory(first: bigint, last: bigint): Promise<bigint> {
+    if ((await this.fetchTick(first)) !== undefined) return first;
+    let missing = first; // not available
+    let available = last + 1n; // the tick the stream sent is
+    while (available - missing > 1n) {
+      const mid = missing + (available - missing) / 2n;
+      if ((await this.fetchTick(mid)) === undefined) missing = mid;
+      else available = mid;
+    }
+    await this.recordGap(first, missing, "older than the sequencer's history");
+    return missing + 1n;
+  }
+
+  /** [first, last] cannot be had; ticks in it that committed before this run are left alone. */
+  private async recordGap(first: bigint, last: bigint, reason: string) {
+    let from = first;
+    for (const [committedFirst, committedLast] of this.sequencer.committedWithin(first, last)) {
+      if (committedFirst > from) await this.dispatcher.gapRange(from, committedFirst - 1n, reason);
+      from = committedLast + 1n;
+    }
+    if (from <= last) await this.dispatcher.gapRange(from, last, reason);
+    this.sequencer.pass(last);
   }
 
   /** GetTick, retried while the sequencer is unreachable; undefined when it has no such tick. */

@@ -6,7 +6,8 @@
 // The writer never lets `write` catch up with `read`, so write == read always means empty.
 // When the ring is empty the writer starts again at 0, so in steady state only the first part
 // of the data area is ever touched and resident memory stays small.
-// Atomics.notify is costly, so each side only calls it when the other says it is waiting.
+// Atomics.notify is costly, so each side only calls it when the other says it is waiting, and the
+// writer wakes a waiting reader only for records that complete something (see `wake`).
 
 const WRITE = 0;
 const READ = 1;
@@ -64,21 +65,26 @@ export class RingWriter extends RingEnd {
     return this.capacity / 2 - HEADER - 4;
   }
 
-  /** Writes one record, waiting while the ring is full. */
-  async write(type: number, body: Uint8Array): Promise<void> {
+  /**
+   * Writes one record, waiting while the ring is full. With `wake` false a waiting reader is not
+   * woken for this record alone: it is woken by the next record written with `wake`, or when the
+   * ring fills up.
+   */
+  async write(type: number, body: Uint8Array, wake = true): Promise<void> {
     if (body.byteLength > this.maxBody) throw new RangeError(`record of ${body.byteLength} bytes exceeds ring limit ${this.maxBody}`);
-    while (!this.tryWrite(type, body)) {
+    while (!this.tryWrite(type, body, wake)) {
       if (this.closed) throw new RingClosed();
+      this.wakeReader();
       Atomics.store(this.control, WRITER_WAITING, 1);
       const read = Atomics.load(this.control, READ);
-      const written = this.tryWrite(type, body);
+      const written = this.tryWrite(type, body, wake);
       if (!written) await Atomics.waitAsync(this.control, READ, read, 100).value;
       Atomics.store(this.control, WRITER_WAITING, 0);
       if (written) return;
     }
   }
 
-  tryWrite(type: number, body: Uint8Array): boolean {
+  tryWrite(type: number, body: Uint8Array, wake = true): boolean {
     const need = align(HEADER + body.byteLength);
     const w = Atomics.load(this.control, WRITE);
     const r = Atomics.load(this.control, READ);
@@ -94,8 +100,12 @@ export class RingWriter extends RingEnd {
     this.bytes.set(body, at + HEADER);
     const next = at + need;
     Atomics.store(this.control, WRITE, next === this.capacity ? 0 : next);
-    if (Atomics.load(this.control, READER_WAITING) === 1) Atomics.notify(this.control, WRITE);
+    if (wake) this.wakeReader();
     return true;
+  }
+
+  private wakeReader() {
+    if (Atomics.load(this.control, READER_WAITING) === 1) Atomics.notify(this.control, WRITE);
   }
 
   close() {

@@ -212,6 +212,23 @@ describe("ingest", () => {
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
   }, 180_000);
 
+  test("ticks older than the sequencer's history are recorded as one gap, found by bisection", async () => {
+    const lost = 30_000n;
+    const count = 2_000;
+    const db = await migratedDatabase();
+    const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST + lost, stopAt: FIRST + lost + BigInt(count) - 1n, seed: 7 }));
+    cleanup.push(() => sim.stop());
+    const proc = ingester(sim, db);
+    await waitForCheckpoint(db, STREAM, FIRST + lost + BigInt(count), 60_000, proc);
+    await stopGracefully(proc);
+    const gaps = await query(db, (sql) => sql`SELECT first_tick::text AS first, last_tick::text AS last, reason FROM tick_gaps`);
+    expect(gaps.map((g) => ({ ...g }))).toEqual([
+      { first: FIRST.toString(), last: (FIRST + lost - 1n).toString(), reason: "older than the sequencer's history" },
+    ]);
+    const verdict = await query(db, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + lost + BigInt(count) - 1n));
+    expect(verdict).toMatchObject({ ...exactlyOnce, stored: count, gaps: Number(lost) });
+  }, 60_000);
+
   test("START_TICK applies only to a database without a checkpoint", async () => {
     const count = 3_000;
     const db = await migratedDatabase();
