@@ -4,8 +4,9 @@
 // Layout: a control Int32Array [write, read, closed] and a data area. A record is a 4-byte length,
 // a 1-byte type and the body, padded to 4 bytes; a length of WRAP sends the reader back to 0.
 // The writer never lets `write` catch up with `read`, so write == read always means empty.
-// When the ring is empty the writer starts again at 0, so in steady state only the first part
-// of the data area is ever touched and resident memory stays small.
+// The writer starts again at 0 as soon as the ring is empty, or once it is past SOFT_LIMIT with room
+// at the beginning: the data area is sized for the largest tick, but in steady state only about
+// its first SOFT_LIMIT bytes are ever touched, so resident memory stays small.
 // Atomics.notify is costly, so each side only calls it when the other says it is waiting, and the
 // writer wakes a waiting reader only for records that complete something (see `wake`).
 
@@ -16,6 +17,7 @@ const READER_WAITING = 3;
 const WRITER_WAITING = 4;
 const HEADER = 5; // length (4) + type (1)
 const WRAP = 0xffffffff;
+const SOFT_LIMIT = 1 << 20;
 
 const align = (n: number) => (n + 3) & ~3;
 
@@ -90,6 +92,7 @@ export class RingWriter extends RingEnd {
     const r = Atomics.load(this.control, READ);
     let at: number;
     if (w === r && w > need) at = 0; // empty: start again at the beginning
+    else if (w >= r && w >= SOFT_LIMIT && r > need) at = 0;
     else if (w >= r && this.capacity - w >= need && !(r === 0 && this.capacity - w === need)) at = w;
     else if (w >= r && r > need) at = 0;
     else if (w < r && r - w > need) at = w;
