@@ -29,7 +29,7 @@ export const ingesterFields = {
   dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
   dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
   bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
-  workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Number of pipeline workers" }),
+  workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core" }),
   batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Ticks per batch write" }),
   flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Max time before flushing a partial batch" }),
   outputMode: field({ env: "OUTPUT_MODE", schema: oneOf(["timescale", "console"]), default: "timescale", help: "Output: timescale or console" }),

@@ -74,14 +74,14 @@ export class Dispatcher {
       batch.ticks + 1 < this.options.batchSize &&
       this.inFlight < this.options.bufferSize &&
       !this.signal.aborted &&
-      this.pool.ring(batch.worker).tryWrite(RecordType.Tick, raw, false)
+      this.pool.trySend(batch.worker, RecordType.Tick, raw, false)
     ) {
       this.count(batch, n, chainBreak);
       return;
     }
     return this.locked(async () => {
       const batch = await this.batchFor(n);
-      await this.pool.ring(batch.worker).write(RecordType.Tick, raw, false);
+      await this.pool.send(batch.worker, RecordType.Tick, raw, false);
       this.count(batch, n, chainBreak);
       await this.closeIfFull(batch);
     });
@@ -92,7 +92,7 @@ export class Dispatcher {
     return this.locked(async () => {
       const batch = n === undefined ? (this.open ?? (await this.openBatch())) : await this.batchFor(n);
       const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
-      await this.pool.ring(batch.worker).write(RecordType.Reject, encodeJson(record));
+      await this.pool.send(batch.worker, RecordType.Reject, encodeJson(record));
       if (n !== undefined) this.count(batch, n);
       await this.closeIfFull(batch);
     });
@@ -193,7 +193,7 @@ export class Dispatcher {
       gaps: batch.gaps,
       chainBreaks: batch.chainBreaks,
     };
-    await this.pool.ring(batch.worker).write(RecordType.End, encodeJson(end));
+    await this.pool.send(batch.worker, RecordType.End, encodeJson(end));
   }
 
   private wakeRoomWaiters() {
