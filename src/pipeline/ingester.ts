@@ -58,7 +58,6 @@ export interface IngesterStatus {
   disconnectedSinceMs?: number;
   workersAlive: boolean;
   ticksInFlight: number;
-  bufferedBytes: number;
   /** Every tick below this is committed. */
   nextTick?: bigint;
   lastCommitAtMs?: number;
@@ -358,7 +357,6 @@ export class Ingester {
       disconnectedSinceMs: this.disconnectedSince,
       workersAlive: this.workersAlive,
       ticksInFlight: this.dispatcher.ticksInFlight,
-      bufferedBytes: this.pool.bufferedBytes(),
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
       newestCommittedMicros: this.newestCommittedMicros,

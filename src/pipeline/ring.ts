@@ -49,13 +49,6 @@ abstract class RingEnd {
     this.capacity = buffers.data.byteLength;
   }
 
-  /** Bytes in use, for the buffer-fill metric. */
-  used(): number {
-    const w = Atomics.load(this.control, WRITE);
-    const r = Atomics.load(this.control, READ);
-    return w >= r ? w - r : this.capacity - r + w;
-  }
-
   get closed() {
     return Atomics.load(this.control, CLOSED) === 1;
   }

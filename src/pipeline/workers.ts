@@ -87,11 +87,6 @@ export class WorkerPool {
     await ring.write(RecordType.Large, new Uint8Array(0), wake);
   }
 
-  /** Bytes waiting in the rings. */
-  bufferedBytes(): number {
-    return this.members.reduce((sum, m) => sum + m.ring.used(), 0);
-  }
-
   /** Closes the rings and waits for the Workers to commit what they hold; true if they did in time. */
   async stop(timeoutMs: number): Promise<boolean> {
     for (const m of this.members) {
