@@ -2,6 +2,6 @@
 // extra entry point, or the compiled binary cannot start its workers.
 import { $ } from "bun";
 
-export const workerEntryPoints: string[] = [];
+export const workerEntryPoints = ["src/pipeline/worker.ts"];
 
 await $`bun build --compile --minify --sourcemap src/main.ts ${workerEntryPoints} --outfile bin/tick-ingester`;
