@@ -58,8 +58,12 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
       batch.chainBreaks.map((c) => copyRow([name, c.tickNumber.toString(), reasonText(c.expected), reasonText(c.got)])).join(""),
     );
     if (batch.first !== undefined && batch.last !== undefined) {
-      await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick)
-               VALUES (${stream}, ${batch.first.toString()}::numeric, ${batch.last.toString()}::numeric)`;
+      const [range] = await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick)
+               VALUES (${stream}, ${batch.first.toString()}::numeric, ${batch.last.toString()}::numeric)
+               RETURNING first_tick::text`;
+      // The answer must be to this statement: anything else means the connection lost track of
+      // which reply is whose, and committing would be a guess.
+      if (range?.first_tick !== batch.first.toString()) throw new Error(`unexpected reply to the range insert of ${batch.first}`);
     }
   });
 }
