@@ -12,6 +12,7 @@ import { formatSummary } from "./summary.ts";
 import { Terminal } from "./terminal.ts";
 
 const STATUS_INTERVAL_MS = 1_000;
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 /** More than the ingester's SHUTDOWN_TIMEOUT (30 s by default) to drain and exit. */
 const INGESTER_STOP_GRACE_MS = 45_000;
 const SIMULATOR_STOP_GRACE_MS = 5_000;
@@ -121,7 +122,8 @@ async function runPipeline(
 ): Promise<{ ok: boolean; seconds: number }> {
   const report = (who: string) => (line: string, fields: Record<string, unknown> | undefined) => {
     if (!fields) return out.say(`${who}: ${line}`);
-    const level = Number(fields.level);
+    // The ingester logs level names (ENV=production), the simulator pino's numbers.
+    const level = typeof fields.level === "string" ? (LEVELS[fields.level] ?? 30) : Number(fields.level);
     if (fields.msg === "Connected to the tick stream") {
       const at = fields.start_tick === "0" ? "its head" : `tick ${String(fields.start_tick)}`;
       return out.say(`Ingester connected to the tick stream, starting at ${at}.`);
