@@ -60,42 +60,39 @@ export function parseLogLine(line: string): Record<string, unknown> | undefined 
   }
 }
 
-/** Resolves with the first value `pick` finds in the child's log lines; rejects if it exits first. */
-function waitForLine<T>(child: Child, what: string, subscribe: (listener: (line: string) => void) => void, pick: (line: string) => T | undefined): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${STARTUP_TIMEOUT_MS / 1000} s:\n${child.recent()}`)), STARTUP_TIMEOUT_MS);
-    subscribe((line) => {
-      const value = pick(line);
-      if (value === undefined) return;
-      clearTimeout(timer);
-      resolve(value);
-    });
-    void child.proc.exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with status ${code} before it started:\n${child.recent()}`));
-    });
-  });
-}
-
 export interface ChildOptions {
   cwd: string;
   log: string;
   env: Record<string, string | undefined>;
-  /** Each log line after the start, parsed when it is JSON. */
+  /** Each line it prints, parsed when it is a JSON log line. */
   onLog?: (line: string, fields: Record<string, unknown> | undefined) => void;
 }
 
-/** Starts a child and waits until one of its lines says it started; returns what that line gave. */
+/** Starts `bun src/main.ts ARGS` and waits for the log line from which `started` gets a value. */
 export async function startChild<T>(what: string, args: string[], options: ChildOptions, started: (fields: Record<string, unknown>) => T | undefined) {
-  const listeners: Array<(line: string) => void> = [];
-  const child = spawnMain(args, { ...options, onLine: (line) => listeners.forEach((l) => l(line)) });
-  listeners.push((line) => options.onLog?.(line, parseLogLine(line)));
-  const value = await waitForLine(child, what, (l) => listeners.push(l), (line) => {
-    const fields = parseLogLine(line);
-    return fields ? started(fields) : undefined;
-  }).catch(async (error: Error) => {
-    await child.stop(1_000);
-    throw error;
+  let announce!: (value: T) => void;
+  const announced = new Promise<T>((resolve) => (announce = resolve));
+  const child = spawnMain(args, {
+    ...options,
+    onLine: (line) => {
+      const fields = parseLogLine(line);
+      const value = fields ? started(fields) : undefined;
+      if (value !== undefined) announce(value);
+      options.onLog?.(line, fields);
+    },
   });
-  return { child, value };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    announced.then((value) => ({ value })),
+    child.proc.exited.then((code) => ({ failure: `exited with status ${code} before it started` })),
+    new Promise<{ failure: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ failure: `did not start in ${STARTUP_TIMEOUT_MS / 1000} s` }), STARTUP_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if ("failure" in outcome) {
+    await child.stop(1_000);
+    throw new Error(`${what} ${outcome.failure}:\n${child.recent()}`);
+  }
+  return { child, value: outcome.value };
 }
