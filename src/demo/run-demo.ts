@@ -5,7 +5,7 @@ import { isAbsolute, relative } from "node:path";
 import { freePort, isAlive, portIsFree, postmasterPid, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../dev/embedded-postgres.ts";
 import { startChild, type Child } from "./children.ts";
 import { accountFor, checkpoint, connect, databaseUrl, prepareDatabase, rowCounts, sampleTick, type Sql } from "./database.ts";
-import type { DemoOptions } from "./options.ts";
+import { DEFAULT_DEMO_DIR, type DemoOptions } from "./options.ts";
 import { CATCH_UP_LIMIT, DEMO_DATABASE, DEMO_PASSWORD, DEMO_STREAM, DemoState, FIRST_TICK, HISTORY_TICKS, RATE, SEED } from "./state.ts";
 import { readMetrics, statusLine, count, type MetricsSample } from "./status.ts";
 import { formatSummary } from "./summary.ts";
@@ -57,6 +57,7 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
       after: await rowCounts(sql),
       ...(await readBack(sql)),
       demoDir: shownDir,
+      command: options.dir === DEFAULT_DEMO_DIR ? "bun run demo" : `bun run demo --dir ${shownDir}`,
       psqlUrl: url,
     });
     await sql.end();

@@ -12,6 +12,8 @@ export interface Summary {
   accounting?: Accounting;
   sample?: SampleTick;
   demoDir: string;
+  /** The command that runs this demo again (with its --dir, if any). */
+  command: string;
   psqlUrl: string;
 }
 
@@ -50,7 +52,7 @@ export function formatSummary(s: Summary): string {
   }
   if (s.sample) lines.push(`  A tick read back with get_tick_by_number(${String(s.sample.tick_number)}):`, ...formatSample(s.sample));
   lines.push(
-    `  The data stays in ${s.demoDir}: \`bun run demo\` again resumes from the checkpoint; \`bun run demo --reset\` starts over.`,
+    `  The data stays in ${s.demoDir}: \`${s.command}\` again resumes from the checkpoint; \`${s.command} --reset\` starts over.`,
     `  While the demo runs, connect with psql (the password is the demo's own): psql ${s.psqlUrl}`,
   );
   return lines.join("\n");
