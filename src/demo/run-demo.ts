@@ -20,7 +20,7 @@ const SIMULATOR_STOP_GRACE_MS = 5_000;
 export async function runDemo(options: DemoOptions, stopRequested: Promise<void>, out = new Terminal()): Promise<number> {
   if (options.reset) {
     rmSync(options.dir, { recursive: true, force: true });
-    out.say(`Deleted ${options.dir}: starting over.`);
+    out.say(`Deleted ${shortPath(options.dir)}: starting over.`);
   }
   const state = new DemoState(options.dir);
   const shownDir = shortPath(state.dir);
@@ -35,7 +35,7 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
     if (resumeFrom !== undefined && state.head() - resumeFrom > CATCH_UP_LIMIT) {
       out.say(
         `The chain moved ${count(state.head() - resumeFrom)} ticks past the last run's checkpoint (tick ${resumeFrom}) while the demo was stopped: ` +
-          "more than an hour to catch up, so the demo starts over with a new chain and an empty database.",
+          "more than an hour of ticks to catch up, so the demo starts over with a new chain and an empty database.",
       );
       await sql.end();
       state.newChain();
