@@ -3,22 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkIngester, ingesterFields } from "../src/config/ingester.ts";
-import { ConfigError, loadConfig, type Sources } from "../src/config/load.ts";
+import { configLoader } from "./support/config.ts";
 import { redactUrl } from "../src/config/values.ts";
 
 const required = { CONTINUUM_GRPC_URL: "localhost:50051", DATABASE_URL: "postgres://u:pw@db:5432/ticks" };
-const load = (sources: Partial<Sources>) =>
-  loadConfig(ingesterFields, { env: {}, flags: {}, ...sources }, checkIngester);
-
-function problemsOf(sources: Partial<Sources>): string[] {
-  try {
-    load(sources);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+const { load, problemsOf } = configLoader(ingesterFields, checkIngester);
 
 test("defaults are the seed README's", () => {
   const config = load({ env: required });
@@ -91,4 +80,11 @@ test("redactUrl hides passwords in the userinfo and in query parameters", () => 
   expect(redactUrl("postgres://u:hunter2@h:5432/db?sslmode=require")).toBe("postgres://u:***@h:5432/db?sslmode=require");
   expect(redactUrl("postgres://u@h/db?password=hunter2")).not.toContain("hunter2");
   expect(redactUrl("not a url //u:hunter2@h")).not.toContain("hunter2");
+});
+
+test("DB_MAX_CONNECTIONS must leave a connection for every worker", () => {
+  expect(problemsOf({ env: { ...required, WORKER_COUNT: "8", DB_MAX_CONNECTIONS: "10" } })).toEqual([
+    "WORKER_COUNT=8 needs 12 database connections (one per worker and 4 more), more than DB_MAX_CONNECTIONS=10",
+  ]);
+  expect(load({ env: { ...required, WORKER_COUNT: "8", DB_MAX_CONNECTIONS: "12", DB_MIN_CONNECTIONS: "2" } }).workerCount).toBe(8);
 });

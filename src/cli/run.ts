@@ -7,7 +7,7 @@ import { createLogger } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
 import { lagSeconds, observeIngester } from "../ops/pipeline-observer.ts";
 import { probeDatabase } from "../ops/probe-database.ts";
-import { evaluateReadiness } from "../ops/readiness.ts";
+import { evaluateReadiness, STANDBY_REASON } from "../ops/readiness.ts";
 import { startOpsServer, type HealthReport } from "../ops/server.ts";
 import { describeMigration, migrate } from "../schema/migrate.ts";
 
@@ -26,6 +26,7 @@ export async function run(config: IngesterConfig): Promise<number> {
     destination: consoleMode ? process.stderr : process.stdout,
   });
   const metrics = createMetrics();
+  let standbyHolder: string | undefined;
   const observer = observeIngester({
     logger,
     metrics,
@@ -33,27 +34,34 @@ export async function run(config: IngesterConfig): Promise<number> {
     summaryIntervalMs: SUMMARY_INTERVAL_MS,
     batchMessage: consoleMode ? "Printed batch" : "Wrote batch to TimescaleDB",
     print: consoleMode ? orderedPrinter(consoleHeader(config.outputFormat)) : undefined,
+    onStandby: (holder) => (standbyHolder = holder),
   });
 
-  let ingester: Ingester;
-  try {
-    if (config.migrate && !consoleMode) logger.info(await applySchema(config));
-    ingester = await Ingester.start(config, observer.events);
-  } catch (error) {
-    logger.error({ reason: (error as Error).message }, error instanceof SchemaMissing ? "Database schema missing" : "Failed to start");
-    return 1;
-  }
+  const stopping = new AbortController();
+  const stopSignal = new Promise<string>((resolve) => {
+    const stop = (signal: string) => {
+      stopping.abort();
+      resolve(signal);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
 
   const probeSql = config.databaseUrl && !consoleMode ? postgres(config.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 }) : undefined;
   let databaseReachable: true | string = true;
   const probe = async () => (databaseReachable = probeSql ? await probeDatabase(probeSql, 1_000) : true);
-  const health = (): HealthReport => healthOf(ingester.status(), databaseReachable === true);
+  let ingester: Ingester | undefined;
   const ops = await startOpsServer({
     host: config.healthCheckHost,
     port: config.healthCheckPort,
     metrics,
-    health,
+    health: () => (ingester ? healthOf(ingester.status(), databaseReachable === true) : { ok: true }),
     ready: async () => {
+      if (!ingester) {
+        return standbyHolder
+          ? { state: "standby", reason: `${STANDBY_REASON} (held by ${standbyHolder})` }
+          : { state: "not_ready", failed: { pipeline: "starting" } };
+      }
       const status = ingester.status();
       return evaluateReadiness(
         {
@@ -66,30 +74,39 @@ export async function run(config: IngesterConfig): Promise<number> {
         { maxLagSeconds: config.readyMaxLag / 1000, reconnectGraceMs: config.readyReconnectGrace },
       );
     },
-  }).catch(async (error: Error) => {
+  }).catch((error: Error) => {
     logger.error({ reason: error.message }, "Health check server failed to start");
-    await ingester.stop();
     return undefined;
   });
   if (!ops) return 1;
+  const closeOps = async () => {
+    await ops.stop();
+    await probeSql?.end({ timeout: 1 });
+  };
+
+  try {
+    if (config.migrate && !consoleMode) logger.info(await applySchema(config));
+    ingester = await Ingester.start(config, observer.events, stopping.signal);
+  } catch (error) {
+    await closeOps();
+    if (stopping.signal.aborted) {
+      logger.info("Stopped while standing by");
+      return 0;
+    }
+    logger.error({ reason: (error as Error).message }, error instanceof SchemaMissing ? "Database schema missing" : "Failed to start");
+    return 1;
+  }
   const sampler = setInterval(() => observer.sample(ingester.status()), SAMPLE_INTERVAL_MS);
   logger.info(
     { workers: config.workerCount, batch_size: config.batchSize, buffer_size: config.bufferSize, health_port: ops.port, output_mode: config.outputMode },
     "Ingester started",
   );
 
-  const reason = await Promise.race([
-    new Promise<string>((resolve) => {
-      process.once("SIGINT", () => resolve("SIGINT"));
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-    }),
-    ingester.finished.then(() => "fatal"),
-  ]);
+  const reason = await Promise.race([stopSignal, ingester.finished.then(() => "fatal")]);
   logger.info({ signal: reason }, "Shutting down: draining buffered ticks");
   const drained = await ingester.stop();
   clearInterval(sampler);
-  await ops.stop();
-  await probeSql?.end({ timeout: 1 });
+  await closeOps();
   if (!drained) {
     logger.error({ timeout_ms: config.shutdownTimeout }, "Pipeline shutdown timed out (uncommitted ticks are read again on the next start)");
     return 1;

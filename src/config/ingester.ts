@@ -29,7 +29,7 @@ export const ingesterFields = {
   dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
   dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
   bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
-  workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Number of pipeline workers" }),
+  workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core" }),
   batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Ticks per batch write" }),
   flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Max time before flushing a partial batch" }),
   outputMode: field({ env: "OUTPUT_MODE", schema: oneOf(["timescale", "console"]), default: "timescale", help: "Output: timescale or console" }),
@@ -49,6 +49,9 @@ export const ingesterFields = {
 
 export type IngesterConfig = ConfigOf<typeof ingesterFields>;
 
+/** Connections besides the workers': checkpoint and backfill (2), the stream's lock, the readiness probe. */
+export const SUPPORT_CONNECTIONS = 4;
+
 export function checkIngester(config: IngesterConfig): string[] {
   const problems: string[] = [];
   if (config.continuumGrpcUrl === undefined) problems.push("CONTINUUM_GRPC_URL is required (e.g. localhost:50051)");
@@ -56,6 +59,10 @@ export function checkIngester(config: IngesterConfig): string[] {
     problems.push("DATABASE_URL is required when OUTPUT_MODE=timescale");
   if (config.dbMinConnections > config.dbMaxConnections)
     problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
+  if (config.outputMode === "timescale" && config.workerCount + SUPPORT_CONNECTIONS > config.dbMaxConnections)
+    problems.push(
+      `WORKER_COUNT=${config.workerCount} needs ${config.workerCount + SUPPORT_CONNECTIONS} database connections (one per worker and ${SUPPORT_CONNECTIONS} more), more than DB_MAX_CONNECTIONS=${config.dbMaxConnections}`,
+    );
   return problems;
 }
 

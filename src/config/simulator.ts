@@ -92,14 +92,15 @@ GetChainState (newest first) describe the head and history; the other methods ar
 Faults take comma-separated lists of tick numbers, or TICK:ARG entries:
   --omit 51548050900,51548050901   --repeat 51548050900   --garbage 51548050900
   --invalid 51548050900:zero-tick,51548050910:no-vdf,51548050920:unsigned-tx
-  --hostile 51548050900:tabs,51548050901:nul,51548050902:big-nonce,51548050903:max-nonce,51548050904:big-payload
+  --hostile 51548050900:tabs,51548050901:nul,51548050902:big-nonce,51548050903:max-nonce,51548050904:big-payload,51548050905:broken-chain
   --stall 51548050900:5s           --drop-every 1000
 Invalid, garbage and hostile ticks are served the same way by streams and GetTick (as a faulty
 sequencer would); omitted and repeated ticks are normal ticks. unsigned-tx and hostile kinds
 change the tick's first transaction, adding one when it has none. tabs: tx_id with tab,
 newline, CR, backslash, \\N, "\\." line, quotes and emoji; nul: tx_id with a NUL character;
 big-nonce: nonce 2^53+1; max-nonce: nonce 2^64-1; big-payload: a 4 MiB payload (clients need a
-receive limit above gRPC's default 4 MiB). Stall and drop-every happen once per tick per run, the
+receive limit above gRPC's default 4 MiB); broken-chain: a previous_output that is not the VDF
+output of the tick before (no transaction change). Stall and drop-every happen once per tick per run, the
 first time a stream gets there, so a client that reconnects is not stalled or cut again there.
 
 Output: JSON log lines on stdout; the first is {"msg":"listening","address":"HOST:PORT",...}.

@@ -23,6 +23,7 @@ export function observeIngester(options: {
   batchMessage: string;
   /** Console mode: prints a batch's ticks. */
   print?: (report: CommitReport) => void;
+  onStandby?: (holder: string) => void;
 }): Observer {
   const { logger, metrics } = options;
   metrics.bufferCapacity.set(options.bufferCapacity);
@@ -63,6 +64,10 @@ export function observeIngester(options: {
       logger.warn({ first_tick: first, last_tick: last, found }, "Fetched ticks the stream skipped with GetTick"),
     workerLog: (report, worker) => logger[report.level]({ worker, ...report.fields }, report.msg),
     fatal: (reason) => logger.error({ reason }, "Ingester stopping on a fatal error"),
+    standby: (holder) => {
+      options.onStandby?.(holder);
+      logger.info({ holder }, "Standing by: another instance is writing this stream");
+    },
   };
 
   return {

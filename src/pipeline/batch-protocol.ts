@@ -2,7 +2,14 @@
 // A batch is a run of records ending with End; its ticks cover [first, last] without a hole:
 // every tick number in the range is stored, rejected or recorded as a gap in this one batch.
 
-export const RecordType = { Tick: 1, Reject: 2, End: 3 } as const;
+export const RecordType = { Tick: 1, Reject: 2, End: 3, Large: 4 } as const;
+
+/** A record too large for the ring, sent by postMessage; a Large record marks its place. */
+export interface LargeRecord {
+  type: "large";
+  recordType: number;
+  body: Uint8Array;
+}
 
 export interface RejectRecord {
   /** Absent when the bytes did not even say which tick they were. */
@@ -61,12 +68,14 @@ export interface LogReport {
 export type WorkerReport = CommitReport | LogReport | { type: "ready" } | { type: "stopped" };
 
 export type SinkSpec =
-  | { kind: "timescale"; databaseUrl: string; stream: string; applicationName: string }
+  | { kind: "timescale"; databaseUrl: string; stream: string; applicationName: string; epoch: string }
   | { kind: "console"; format: "json" | "compact" | "table" };
 
 export interface WorkerInit {
   type: "init";
   index: number;
+  /** Batch writers in this thread, each with its own connection. */
+  writers: number;
   ring: { control: SharedArrayBuffer; data: SharedArrayBuffer };
   sink: SinkSpec;
 }

@@ -2,6 +2,7 @@
 // FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds the
 // ticks in flight to BUFFER_SIZE: when the database falls behind, the caller waits here, stops
 // reading the stream, and gRPC flow control slows the sequencer's sending.
+// Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
 import {
   encodeJson,
   RecordType,
@@ -73,14 +74,14 @@ export class Dispatcher {
       batch.ticks + 1 < this.options.batchSize &&
       this.inFlight < this.options.bufferSize &&
       !this.signal.aborted &&
-      this.pool.ring(batch.worker).tryWrite(RecordType.Tick, raw)
+      this.pool.trySend(batch.worker, RecordType.Tick, raw, false)
     ) {
       this.count(batch, n, chainBreak);
       return;
     }
     return this.locked(async () => {
       const batch = await this.batchFor(n);
-      await this.pool.ring(batch.worker).write(RecordType.Tick, raw);
+      await this.pool.send(batch.worker, RecordType.Tick, raw, false);
       this.count(batch, n, chainBreak);
       await this.closeIfFull(batch);
     });
@@ -91,7 +92,7 @@ export class Dispatcher {
     return this.locked(async () => {
       const batch = n === undefined ? (this.open ?? (await this.openBatch())) : await this.batchFor(n);
       const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
-      await this.pool.ring(batch.worker).write(RecordType.Reject, encodeJson(record));
+      await this.pool.send(batch.worker, RecordType.Reject, encodeJson(record));
       if (n !== undefined) this.count(batch, n);
       await this.closeIfFull(batch);
     });
@@ -106,6 +107,20 @@ export class Dispatcher {
       if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
       else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
       await this.closeIfFull(batch);
+    });
+  }
+
+  /** A run of ticks the sequencer no longer has: one batch and one tick_gaps row, however long. */
+  gapRange(first: bigint, last: bigint, reason: string): Promise<void> {
+    return this.locked(async () => {
+      await this.close();
+      await this.waitForRoom();
+      const batch = await this.openBatch();
+      const ticks = Number(last - first + 1n);
+      Object.assign(batch, { first, last, ticks, gaps: [{ first: first.toString(), last: last.toString(), reason }] });
+      this.inFlight += ticks;
+      this.workerLoad[batch.worker]! += ticks;
+      await this.close();
     });
   }
 
@@ -178,7 +193,7 @@ export class Dispatcher {
       gaps: batch.gaps,
       chainBreaks: batch.chainBreaks,
     };
-    await this.pool.ring(batch.worker).write(RecordType.End, encodeJson(end));
+    await this.pool.send(batch.worker, RecordType.End, encodeJson(end));
   }
 
   private wakeRoomWaiters() {

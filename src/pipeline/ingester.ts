@@ -5,6 +5,7 @@
 import postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
+import { Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
 import { ContinuumClient } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
@@ -17,6 +18,8 @@ import { WorkerPool } from "./workers.ts";
 
 const CHECKPOINT_INTERVAL_MS = 1_000;
 const BACKFILL_WINDOW = 16;
+/** Above this many missing ticks, first look for where the sequencer's history begins. */
+const BACKFILL_SEARCH_ABOVE = 1_000n;
 
 /** What the ingester tells the outside (metrics, logs); it knows nothing of either. */
 export interface IngesterEvents {
@@ -26,6 +29,8 @@ export interface IngesterEvents {
   repeated(): void;
   backfilled(first: bigint, last: bigint, found: number): void;
   workerLog(report: LogReport, worker: number): void;
+  /** Another instance writes this stream; this one waits for its lock. */
+  standby(holder: string): void;
   /** Something the ingester cannot go on from; it is stopping. */
   fatal(reason: string): void;
 }
@@ -53,7 +58,6 @@ export interface IngesterStatus {
   disconnectedSinceMs?: number;
   workersAlive: boolean;
   ticksInFlight: number;
-  bufferedBytes: number;
   /** Every tick below this is committed. */
   nextTick?: bigint;
   lastCommitAtMs?: number;
@@ -62,6 +66,13 @@ export interface IngesterStatus {
 }
 
 export class SchemaMissing extends Error {}
+
+function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
+  if (error.code === "42P01") {
+    return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
+  }
+  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}`);
+}
 
 export class Ingester {
   private readonly abort = new AbortController();
@@ -83,12 +94,18 @@ export class Ingester {
     private readonly settings: IngesterSettings,
     private readonly events: IngesterEvents,
     private readonly sql: postgres.Sql | undefined,
+    private readonly lease: Lease | undefined,
   ) {
     this.client = new ContinuumClient(settings.continuumGrpcUrl, { tls: settings.grpcTls, caFile: settings.grpcCaFile });
-    const sink: SinkSpec =
-      settings.outputMode === "timescale"
-        ? { kind: "timescale", databaseUrl: settings.databaseUrl!, stream: settings.serviceName, applicationName: settings.serviceName }
-        : { kind: "console", format: settings.outputFormat };
+    const sink: SinkSpec = lease
+      ? {
+          kind: "timescale",
+          databaseUrl: settings.databaseUrl!,
+          stream: settings.serviceName,
+          applicationName: settings.serviceName,
+          epoch: lease.epoch.toString(),
+        }
+      : { kind: "console", format: settings.outputFormat };
     this.pool = new WorkerPool(settings.workerCount, sink, {
       onCommit: (report) => this.onCommit(report),
       onLog: (report, worker) => events.workerLog(report, worker),
@@ -105,18 +122,36 @@ export class Ingester {
     );
   }
 
-  static async start(settings: IngesterSettings, events: IngesterEvents): Promise<Ingester> {
-    const sql =
-      settings.outputMode === "timescale"
-        ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 })
-        : undefined;
-    const ingester = new Ingester(settings, events, sql);
+  /**
+   * Takes the stream's lock (waiting as a standby while another instance holds it), resumes from
+   * the checkpoint and starts reading. `signal` ends a standby wait.
+   */
+  static async start(settings: IngesterSettings, events: IngesterEvents, signal: AbortSignal): Promise<Ingester> {
+    const timescale = settings.outputMode === "timescale";
+    let lost: ((reason: string) => void) | undefined;
+    const lease = timescale
+      ? await Lease.acquire(settings.databaseUrl!, {
+          stream: settings.serviceName,
+          signal,
+          onStandby: (holder) => events.standby(holder),
+          onLost: (reason) => lost?.(reason),
+        }).catch((error: Error & { code?: string }) => {
+          throw databaseError(error, settings.databaseUrl!);
+        })
+      : undefined;
+    const sql = timescale ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 }) : undefined;
+    const ingester = new Ingester(settings, events, sql, lease);
+    lost = (reason) => {
+      events.fatal(`lost the ingestion lock: ${reason}`);
+      ingester.abort.abort();
+    };
     try {
       await ingester.resume();
       await ingester.pool.ready();
     } catch (error) {
       await ingester.pool.stop(0);
       await sql?.end({ timeout: 1 });
+      await lease?.release();
       throw error;
     }
     ingester.reading = ingester.read();
@@ -130,10 +165,8 @@ export class Ingester {
       this.sequencer = new Sequencer(startTick === 0n ? undefined : startTick);
       return;
     }
-    const progress = await loadProgress(this.sql, serviceName).catch((error: { code?: string; message: string }) => {
-      if (error.code === "42P01")
-        throw new SchemaMissing(`the database has no tick-ingester schema (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
-      throw new Error(`Failed to connect to database ${redactUrl(this.settings.databaseUrl!)}: ${error.message}`);
+    const progress = await loadProgress(this.sql, serviceName).catch((error: Error & { code?: string }) => {
+      throw databaseError(error, this.settings.databaseUrl!);
     });
     let next = progress.nextTick;
     if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, startTick);
@@ -206,6 +239,7 @@ export class Ingester {
 
   /** The stream skipped [first, last]: fetch each tick with GetTick, a few at a time, in order. */
   private async backfill(first: bigint, last: bigint) {
+    if (last - first >= BACKFILL_SEARCH_ABOVE) first = await this.skipBeyondHistory(first, last);
     const fetches = new Map<bigint, Promise<Uint8Array | undefined>>();
     let ahead = first;
     let found = 0;
@@ -241,6 +275,36 @@ export class Ingester {
       if (decision.kind === "accept") await this.dispatcher.tick(n, bytes, decision.chainBreak);
     }
     this.events.backfilled(first, last, found);
+  }
+
+  /**
+   * After a long outage the stream resumes at the oldest tick the sequencer still keeps, and
+   * everything before it is gone: find that point by bisection (history is a suffix of the chain)
+   * instead of asking for every lost tick, and record the lost run as one gap. Returns where
+   * fetching should start.
+   */
+  private async skipBeyondHistory(first: bigint, last: bigint): Promise<bigint> {
+    if ((await this.fetchTick(first)) !== undefined) return first;
+    let missing = first; // not available
+    let available = last + 1n; // the tick the stream sent is
+    while (available - missing > 1n) {
+      const mid = missing + (available - missing) / 2n;
+      if ((await this.fetchTick(mid)) === undefined) missing = mid;
+      else available = mid;
+    }
+    await this.recordGap(first, missing, "older than the sequencer's history");
+    return missing + 1n;
+  }
+
+  /** [first, last] cannot be had; ticks in it that committed before this run are left alone. */
+  private async recordGap(first: bigint, last: bigint, reason: string) {
+    let from = first;
+    for (const [committedFirst, committedLast] of this.sequencer.committedWithin(first, last)) {
+      if (committedFirst > from) await this.dispatcher.gapRange(from, committedFirst - 1n, reason);
+      from = committedLast + 1n;
+    }
+    if (from <= last) await this.dispatcher.gapRange(from, last, reason);
+    this.sequencer.pass(last);
   }
 
   /** GetTick, retried while the sequencer is unreachable; undefined when it has no such tick. */
@@ -293,7 +357,6 @@ export class Ingester {
       disconnectedSinceMs: this.disconnectedSince,
       workersAlive: this.workersAlive,
       ticksInFlight: this.dispatcher.ticksInFlight,
-      bufferedBytes: this.pool.bufferedBytes(),
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
       newestCommittedMicros: this.newestCommittedMicros,
@@ -320,6 +383,7 @@ export class Ingester {
     await this.saveCheckpoint();
     this.client.close();
     await this.sql?.end({ timeout: 2 });
+    await this.lease?.release();
     return drained;
   }
 }

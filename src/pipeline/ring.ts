@@ -4,9 +4,11 @@
 // Layout: a control Int32Array [write, read, closed] and a data area. A record is a 4-byte length,
 // a 1-byte type and the body, padded to 4 bytes; a length of WRAP sends the reader back to 0.
 // The writer never lets `write` catch up with `read`, so write == read always means empty.
-// When the ring is empty the writer starts again at 0, so in steady state only the first part
-// of the data area is ever touched and resident memory stays small.
-// Atomics.notify is costly, so each side only calls it when the other says it is waiting.
+// The writer starts again at 0 as soon as the ring is empty, or once it is past SOFT_LIMIT with room
+// at the beginning: the data area is sized for the largest tick, but in steady state only about
+// its first SOFT_LIMIT bytes are ever touched, so resident memory stays small.
+// Atomics.notify is costly, so each side only calls it when the other says it is waiting, and the
+// writer wakes a waiting reader only for records that complete something (see `wake`).
 
 const WRITE = 0;
 const READ = 1;
@@ -15,6 +17,7 @@ const READER_WAITING = 3;
 const WRITER_WAITING = 4;
 const HEADER = 5; // length (4) + type (1)
 const WRAP = 0xffffffff;
+const SOFT_LIMIT = 1 << 20;
 
 const align = (n: number) => (n + 3) & ~3;
 
@@ -46,13 +49,6 @@ abstract class RingEnd {
     this.capacity = buffers.data.byteLength;
   }
 
-  /** Bytes in use, for the buffer-fill metric. */
-  used(): number {
-    const w = Atomics.load(this.control, WRITE);
-    const r = Atomics.load(this.control, READ);
-    return w >= r ? w - r : this.capacity - r + w;
-  }
-
   get closed() {
     return Atomics.load(this.control, CLOSED) === 1;
   }
@@ -64,26 +60,32 @@ export class RingWriter extends RingEnd {
     return this.capacity / 2 - HEADER - 4;
   }
 
-  /** Writes one record, waiting while the ring is full. */
-  async write(type: number, body: Uint8Array): Promise<void> {
+  /**
+   * Writes one record, waiting while the ring is full. With `wake` false a waiting reader is not
+   * woken for this record alone: it is woken by the next record written with `wake`, or when the
+   * ring fills up.
+   */
+  async write(type: number, body: Uint8Array, wake = true): Promise<void> {
     if (body.byteLength > this.maxBody) throw new RangeError(`record of ${body.byteLength} bytes exceeds ring limit ${this.maxBody}`);
-    while (!this.tryWrite(type, body)) {
+    while (!this.tryWrite(type, body, wake)) {
       if (this.closed) throw new RingClosed();
+      this.wakeReader();
       Atomics.store(this.control, WRITER_WAITING, 1);
       const read = Atomics.load(this.control, READ);
-      const written = this.tryWrite(type, body);
+      const written = this.tryWrite(type, body, wake);
       if (!written) await Atomics.waitAsync(this.control, READ, read, 100).value;
       Atomics.store(this.control, WRITER_WAITING, 0);
       if (written) return;
     }
   }
 
-  tryWrite(type: number, body: Uint8Array): boolean {
+  tryWrite(type: number, body: Uint8Array, wake = true): boolean {
     const need = align(HEADER + body.byteLength);
     const w = Atomics.load(this.control, WRITE);
     const r = Atomics.load(this.control, READ);
     let at: number;
     if (w === r && w > need) at = 0; // empty: start again at the beginning
+    else if (w >= r && w >= SOFT_LIMIT && r > need) at = 0;
     else if (w >= r && this.capacity - w >= need && !(r === 0 && this.capacity - w === need)) at = w;
     else if (w >= r && r > need) at = 0;
     else if (w < r && r - w > need) at = w;
@@ -94,8 +96,12 @@ export class RingWriter extends RingEnd {
     this.bytes.set(body, at + HEADER);
     const next = at + need;
     Atomics.store(this.control, WRITE, next === this.capacity ? 0 : next);
-    if (Atomics.load(this.control, READER_WAITING) === 1) Atomics.notify(this.control, WRITE);
+    if (wake) this.wakeReader();
     return true;
+  }
+
+  private wakeReader() {
+    if (Atomics.load(this.control, READER_WAITING) === 1) Atomics.notify(this.control, WRITE);
   }
 
   close() {

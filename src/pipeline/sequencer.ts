@@ -68,6 +68,13 @@ export class Sequencer {
     return range !== undefined && range[0] <= n;
   }
 
+  /** The committed-before-this-run ranges that overlap [first, last], clipped to it. */
+  committedWithin(first: bigint, last: bigint): Array<[bigint, bigint]> {
+    return this.committed
+      .filter(([a, b]) => b >= first && a <= last)
+      .map(([a, b]) => [a < first ? first : a, b > last ? last : b] as [bigint, bigint]);
+  }
+
   /** Moves past tick n, which was stored, rejected or is missing (output unknown). */
   pass(n: bigint, output?: Uint8Array): void {
     this.lastNumber = n;

@@ -1,12 +1,12 @@
-// A pipeline Worker: reads batches from its ring, decodes, validates and encodes each tick as it
-// arrives, and hands every finished batch to its sink (the database, or the console), reporting
-// each commit to the main thread.
+// A pipeline Worker thread: reads batches from its ring, decodes, validates and encodes each tick as
+// it arrives, and hands every finished batch to one of its writers (each with a database
+// connection, or the console), reporting each commit to the main thread.
 import postgres from "postgres";
 import { BatchBuilder, type Batch } from "../sink/batch.ts";
 import { formatTicks } from "../sink/console-writer.ts";
 import { commitBatch } from "../sink/timescale-writer.ts";
-import { decodeJson, RecordType, type BatchEnd, type CommitReport, type RejectRecord, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
-import { RingReader } from "./ring.ts";
+import { decodeJson, RecordType, type BatchEnd, type CommitReport, type LargeRecord, type RejectRecord, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
+import { RingReader, type RingRecord } from "./ring.ts";
 
 declare const self: Worker;
 
@@ -53,6 +53,7 @@ function openSink(spec: SinkSpec): Sink {
       async close() {},
     };
   }
+  const epoch = BigInt(spec.epoch);
   const sql = postgres(spec.databaseUrl, {
     max: 1,
     onnotice: () => {},
@@ -62,7 +63,7 @@ function openSink(spec: SinkSpec): Sink {
   return {
     async write(batch) {
       const startedAt = performance.now();
-      const committed = await commitBatch(sql, spec.stream, batch, {
+      const committed = await commitBatch(sql, spec.stream, epoch, batch, {
         onRetry: (error, attempt, delayMs) =>
           post({
             type: "log",
@@ -79,47 +80,81 @@ function openSink(spec: SinkSpec): Sink {
 
 async function run(init: WorkerInit) {
   const ring = new RingReader(init.ring);
-  const sink = openSink(init.sink);
   const finished: Batch[] = [];
-  let wakeWriter = () => {};
+  let wakeWriters: Array<() => void> = [];
   let readingDone = false;
+  const wake = () => {
+    const waiting = wakeWriters;
+    wakeWriters = [];
+    for (const resume of waiting) resume();
+  };
 
-  const writer = (async () => {
-    for (;;) {
-      const batch = finished.shift();
-      if (batch) {
-        for (const r of await sink.write(batch)) post(r);
-      } else if (readingDone) {
-        return;
-      } else {
-        await new Promise<void>((resolve) => (wakeWriter = resolve));
+  // Several writers, each with its own connection, so one batch's commit round trip does not
+  // hold up the next batch: the database works on them concurrently.
+  const writers = Array.from({ length: init.writers }, async () => {
+    const sink = openSink(init.sink);
+    try {
+      for (;;) {
+        const batch = finished.shift();
+        if (batch) {
+          for (const r of await sink.write(batch)) post(r);
+        } else if (readingDone) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => wakeWriters.push(resolve));
+        }
       }
+    } finally {
+      await sink.close();
     }
-  })();
+  });
 
   post({ type: "ready" });
   let builder = new BatchBuilder();
   while (await ring.waitForData()) {
     for (let record = ring.tryRead(); record; record = ring.tryRead()) {
+      if (record.type === RecordType.Large) record = await largeRecords.next();
       if (record.type === RecordType.Tick) builder.addTick(record.body);
       else if (record.type === RecordType.Reject) builder.addReject(decodeJson<RejectRecord>(record.body));
       else {
         finished.push(builder.finish(decodeJson<BatchEnd>(record.body)));
         builder = new BatchBuilder();
-        wakeWriter();
-        await nextTurn(); // let the writer's I/O run while batches keep arriving
+        wake();
+        await nextTurn(); // let the writers' I/O run while batches keep arriving
       }
     }
   }
   readingDone = true;
-  wakeWriter();
-  await writer;
-  await sink.close();
+  wake();
+  await Promise.all(writers);
   post({ type: "stopped" });
 }
 
-self.onmessage = (event: MessageEvent<WorkerInit>) => {
-  run(event.data).catch((error: Error) => {
+/** Records too large for the ring, in the order they were sent. */
+const largeRecords = new (class {
+  private readonly arrived: RingRecord[] = [];
+  private waiting: ((record: RingRecord) => void) | undefined;
+
+  add(record: RingRecord) {
+    if (this.waiting) {
+      this.waiting(record);
+      this.waiting = undefined;
+    } else this.arrived.push(record);
+  }
+
+  next(): Promise<RingRecord> {
+    const record = this.arrived.shift();
+    return record ? Promise.resolve(record) : new Promise((resolve) => (this.waiting = resolve));
+  }
+})();
+
+self.onmessage = (event: MessageEvent<WorkerInit | LargeRecord>) => {
+  const message = event.data;
+  if (message.type === "large") {
+    largeRecords.add({ type: message.recordType, body: message.body });
+    return;
+  }
+  run(message).catch((error: Error) => {
     post({ type: "log", level: "error", msg: "Worker failed", fields: { err: error.stack ?? String(error) } });
     process.exit(1);
   });

@@ -2,6 +2,7 @@
 // binary. The numbered ones run once each, in order; the repeatable one after them, every time.
 import tables from "../../schema/001_tables.sql" with { type: "text" };
 import views from "../../schema/002_views.sql" with { type: "text" };
+import leases from "../../schema/003_leases.sql" with { type: "text" };
 import timescale from "../../schema/R_timescale.sql" with { type: "text" };
 
 export interface Migration {
@@ -13,6 +14,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { name: "001_tables", sql: tables },
   { name: "002_views", sql: views },
+  { name: "003_leases", sql: leases },
 ];
 
 export const repeatable: Migration = { name: "R_timescale", sql: timescale };

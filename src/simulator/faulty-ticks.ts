@@ -14,6 +14,9 @@ export const HOSTILE_TEXT = 'tab\there|newline\nhere|crlf\r\n|backslash\\here|\\
 export const NUL_TEXT = "nul\u0000inside";
 export const BIG_NONCE = 2n ** 53n + 1n;
 export const MAX_NONCE = 2n ** 64n - 1n;
+/** previous_output of a `broken-chain` tick: not the VDF output of the tick before it. */
+export const BROKEN_LINK = "0".repeat(64);
+
 /** Payload of a `big-payload` tick: 4 MiB, so the tick exceeds gRPC's default 4 MiB message limit. */
 export const BIG_PAYLOAD_BYTES = 4 * 1024 * 1024;
 const BIG_PAYLOAD = 3;
@@ -46,6 +49,10 @@ function makeInvalid(shape: TickShape, n: bigint, tick: Tick, kind: InvalidKind)
 }
 
 function makeHostile(shape: TickShape, n: bigint, tick: Tick, kind: HostileKind): void {
+  if (kind === "broken-chain") {
+    tick.previousOutput = BROKEN_LINK;
+    return;
+  }
   const { transaction } = firstTransaction(shape, n, tick);
   if (kind === "tabs") transaction.txId = HOSTILE_TEXT;
   if (kind === "nul") transaction.txId = NUL_TEXT;

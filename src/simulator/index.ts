@@ -36,6 +36,8 @@ export interface SimulatorOptions {
   genesisTime?: bigint;
   /** Default: silent. */
   logger?: Logger;
+  /** Serve over TLS with this PEM certificate chain and key (the CLI has no flag: tests use it). */
+  tls?: { certChain: Buffer; privateKey: Buffer };
 }
 
 export interface Simulator {
@@ -69,9 +71,12 @@ export function simulatorDefaults(overrides: Partial<SimulatorOptions> = {}): Si
   };
 }
 
-function bind(server: grpc.Server, listen: string): Promise<string> {
+function bind(server: grpc.Server, listen: string, tls: SimulatorOptions["tls"]): Promise<string> {
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.certChain, private_key: tls.privateKey }])
+    : grpc.ServerCredentials.createInsecure();
   return new Promise((resolve, reject) => {
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(listen, credentials, (error, port) => {
       if (error) reject(new Error(`cannot listen on ${listen}: ${error.message}`));
       else resolve(`${listen.slice(0, listen.lastIndexOf(":"))}:${port}`);
     });
@@ -113,7 +118,7 @@ export async function startSimulator(options: Partial<SimulatorOptions>): Promis
     sequencerDefinition,
     sequencerImplementation({ chain, served, plan, log }, new StatusAnswers(chain, served), streams),
   );
-  const address = await bind(server, config.listen);
+  const address = await bind(server, config.listen, config.tls);
   return {
     address,
     tick: (n) => served.tick(n),

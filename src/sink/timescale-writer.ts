@@ -5,6 +5,7 @@
 import type postgres from "postgres";
 import { splitBatch, type Batch, type RejectedTick } from "./batch.ts";
 import { copyBytea, copyRow, copyText } from "./copy-text.ts";
+import { FencedOut } from "./lease.ts";
 import { TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "./tick-rows.ts";
 
 export interface WriteHooks {
@@ -34,9 +35,12 @@ function rejectRows(stream: string, rejected: RejectedTick[]) {
     .join("");
 }
 
-export async function writeBatch(sql: postgres.Sql, stream: string, batch: Batch): Promise<void> {
+export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch): Promise<void> {
   const name = copyText(stream);
   await sql.begin(async (tx) => {
+    // Held until commit: a new writer's takeover waits for this batch, and then refuses older ones.
+    const [lease] = await tx`SELECT 1 FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
+    if (!lease) throw new FencedOut(stream, epoch);
     await copyInto(tx, "ticks", TICK_COLUMNS, batch.stored.map((s) => s.rows.tick).join(""));
     await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, batch.stored.map((s) => s.rows.vdfProof).join(""));
     await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, batch.stored.map((s) => s.rows.transactions).join(""));
@@ -82,20 +86,21 @@ export interface Committed {
 }
 
 /** Commits the batch, splitting it when the database refuses a row; returns what committed. */
-export async function commitBatch(sql: postgres.Sql, stream: string, batch: Batch, hooks: WriteHooks): Promise<Committed[]> {
+export async function commitBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch, hooks: WriteHooks): Promise<Committed[]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeBatch(sql, stream, batch);
+      await writeBatch(sql, stream, epoch, batch);
       return [{ batch, retries: attempt }];
     } catch (error) {
+      if (error instanceof FencedOut) throw error;
       const committed = await alreadyCommitted(sql, stream, batch).catch(() => false);
       if (committed) return [{ batch, retries: attempt }];
       if (isDataError(error)) {
         const refused = refuseSingleTick(batch, error);
-        if (refused) return commitBatch(sql, stream, refused, hooks);
+        if (refused) return commitBatch(sql, stream, epoch, refused, hooks);
         if (batch.first !== undefined && batch.last !== undefined && batch.first < batch.last) {
           const [left, right] = splitBatch(batch);
-          return [...(await commitBatch(sql, stream, left, hooks)), ...(await commitBatch(sql, stream, right, hooks))];
+          return [...(await commitBatch(sql, stream, epoch, left, hooks)), ...(await commitBatch(sql, stream, epoch, right, hooks))];
         }
       }
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);

@@ -149,7 +149,7 @@ describe("ingest", () => {
     expect(unnumbered.map((r) => r.code)).toEqual(["undecodable", "zero_tick_number"]);
   }, 120_000);
 
-  test("hostile strings and extreme uint64 values are stored exactly; NUL makes a reject, not a crash", async () => {
+  test("hostile strings and extreme uint64 values are stored exactly; NUL makes a reject, not a crash; a chain break is recorded", async () => {
     const count = 2_000;
     const hostile = [
       { tick: FIRST + 5n, kind: "tabs" as const },
@@ -157,6 +157,7 @@ describe("ingest", () => {
       { tick: FIRST + 7n, kind: "max-nonce" as const },
       { tick: FIRST + 8n, kind: "nul" as const },
       { tick: FIRST + 9n, kind: "big-payload" as const },
+      { tick: FIRST + 20n, kind: "broken-chain" as const },
     ];
     const db = await migratedDatabase();
     const sim = await simulator(count, { faults: { hostile } });
@@ -172,6 +173,10 @@ describe("ingest", () => {
       ORDER BY nonce`);
     expect(nonces.map((r) => r.nonce)).toContain("18446744073709551615");
     expect(nonces.map((r) => r.nonce)).toContain("9007199254740993");
+    const breaks = await query(db, (sql) => sql`SELECT tick_number::text AS n, expected_previous_output, previous_output FROM chain_breaks`);
+    expect(breaks.map((r) => ({ ...r }))).toEqual([
+      { n: (FIRST + 20n).toString(), expected_previous_output: sim.tick(FIRST + 19n).vdfProof!.output, previous_output: "0".repeat(64) },
+    ]);
   }, 120_000);
 
   test("a PostgreSQL server stopped for 10 seconds under load: nothing lost, nothing twice", async () => {
@@ -206,6 +211,23 @@ describe("ingest", () => {
     await stopGracefully(next);
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
   }, 180_000);
+
+  test("ticks older than the sequencer's history are recorded as one gap, found by bisection", async () => {
+    const lost = 30_000n;
+    const count = 2_000;
+    const db = await migratedDatabase();
+    const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST + lost, stopAt: FIRST + lost + BigInt(count) - 1n, seed: 7 }));
+    cleanup.push(() => sim.stop());
+    const proc = ingester(sim, db);
+    await waitForCheckpoint(db, STREAM, FIRST + lost + BigInt(count), 60_000, proc);
+    await stopGracefully(proc);
+    const gaps = await query(db, (sql) => sql`SELECT first_tick::text AS first, last_tick::text AS last, reason FROM tick_gaps`);
+    expect(gaps.map((g) => ({ ...g }))).toEqual([
+      { first: FIRST.toString(), last: (FIRST + lost - 1n).toString(), reason: "older than the sequencer's history" },
+    ]);
+    const verdict = await query(db, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + lost + BigInt(count) - 1n));
+    expect(verdict).toMatchObject({ ...exactlyOnce, stored: count, gaps: Number(lost) });
+  }, 60_000);
 
   test("START_TICK applies only to a database without a checkpoint", async () => {
     const count = 3_000;

@@ -55,3 +55,9 @@ test("ticks committed before a restart are skipped, not stored again", () => {
   expect(s.isCommitted(305n)).toBe(true);
   expect(s.isCommitted(310n)).toBe(false);
 });
+
+test("committedWithin clips the committed ranges to the asked range", () => {
+  const s = new Sequencer(100n, [[150n, 199n], [300n, 309n], [400n, 410n]]);
+  expect(s.committedWithin(160n, 305n)).toEqual([[160n, 199n], [300n, 305n]]);
+  expect(s.committedWithin(200n, 299n)).toEqual([]);
+});

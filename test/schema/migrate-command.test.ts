@@ -28,9 +28,10 @@ test("on an empty PostgreSQL database it applies the migrations, says so, and ex
   expect(lines.map((l) => l.msg)).toEqual([
     "applied migration 001_tables",
     "applied migration 002_views",
-    "applied 001_tables, 002_views; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention",
+    "applied migration 003_leases",
+    "applied 001_tables, 002_views, 003_leases; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention",
   ]);
-  expect(lines.at(-1)).toMatchObject({ applied: ["001_tables", "002_views"], timescale: false });
+  expect(lines.at(-1)).toMatchObject({ applied: ["001_tables", "002_views", "003_leases"], timescale: false });
 
   const second = await cli(["migrate"], { DATABASE_URL: url });
   expect(second.code).toBe(0);
@@ -47,8 +48,8 @@ test("two migrate runs at once both succeed, and each migration is applied once"
     [0, ""],
   ]);
   const applied = runs.flatMap((r) => logLines(r.stdout).at(-1)!.applied as string[]);
-  expect(applied.sort()).toEqual(["001_tables", "002_views"]);
-  expect(await recordedMigrations(url)).toEqual(["001_tables", "002_views"]);
+  expect(applied.sort()).toEqual(["001_tables", "002_views", "003_leases"]);
+  expect(await recordedMigrations(url)).toEqual(["001_tables", "002_views", "003_leases"]);
 });
 
 test("on TimescaleDB it says so and names the policy intervals", async () => {
@@ -60,7 +61,7 @@ test("on TimescaleDB it says so and names the policy intervals", async () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(logLines(stdout).at(-1)!.msg).toBe(
-      "applied 001_tables, 002_views; TimescaleDB: ticks, vdf_proofs and tick_transactions are hypertables, compressed after 12 hours, dropped after 3 days",
+      "applied 001_tables, 002_views, 003_leases; TimescaleDB: ticks, vdf_proofs and tick_transactions are hypertables, compressed after 12 hours, dropped after 3 days",
     );
   } finally {
     await timescale.stop();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import { migrate, MigrationError } from "../../src/schema/migrate.ts";
+import { migratedDatabase } from "../support/database.ts";
 import { freshDatabase } from "../support/postgres.ts";
 import { describeSchema } from "./describe.ts";
 
@@ -10,10 +11,9 @@ const defaults = { compressAfter: "1 day", retainFor: "7 days" };
 const UINT64_MAX = "18446744073709551615";
 const connections: postgres.Sql[] = [];
 
-async function migratedDatabase() {
-  const db = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
+async function migratedConnection() {
+  const db = postgres(await migratedDatabase(), { max: 1, onnotice: () => {} });
   connections.push(db);
-  await migrate(db, defaults);
   return db;
 }
 
@@ -22,12 +22,12 @@ afterAll(() => Promise.all(connections.map((db) => db.end())));
 test("migrate applies every migration once: the second run applies nothing and changes nothing", async () => {
   const db = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
   connections.push(db);
-  expect(await migrate(db, defaults)).toEqual({ applied: ["001_tables", "002_views"], timescale: false });
+  expect(await migrate(db, defaults)).toEqual({ applied: ["001_tables", "002_views", "003_leases"], timescale: false });
   const before = await describeSchema(db);
   expect(await migrate(db, defaults)).toEqual({ applied: [], timescale: false });
   expect(await describeSchema(db)).toEqual(before);
   const recorded = await db`SELECT name FROM tick_ingester_migrations ORDER BY name`;
-  expect(recorded.map((r) => r.name)).toEqual(["001_tables", "002_views"]);
+  expect(recorded.map((r) => r.name)).toEqual(["001_tables", "002_views", "003_leases"]);
 });
 
 test("two migrations started together on two connections: one applies everything, the other waits and applies nothing", async () => {
@@ -35,14 +35,15 @@ test("two migrations started together on two connections: one applies everything
   const [a, b] = [postgres(url, { max: 1, onnotice: () => {} }), postgres(url, { max: 1, onnotice: () => {} })];
   connections.push(a, b);
   const results = await Promise.all([migrate(a, defaults), migrate(b, defaults)]);
-  expect(results.map((r) => r.applied).sort()).toEqual([[], ["001_tables", "002_views"]]);
+  expect(results.map((r) => r.applied).sort()).toEqual([[], ["001_tables", "002_views", "003_leases"]]);
 });
 
 test("the tables have the designed keys, indexes and no foreign keys", async () => {
-  const schema = await describeSchema(await migratedDatabase());
+  const schema = await describeSchema(await migratedConnection());
   expect(schema.primaryKeys).toEqual({
     chain_breaks: ["stream", "tick_number"],
     ingest_checkpoints: ["stream"],
+    ingest_leases: ["stream"],
     ingest_ranges: ["stream", "first_tick"],
     tick_gaps: ["stream", "first_tick"],
     tick_ingester_migrations: ["name"],
@@ -85,7 +86,7 @@ test("the tables have the designed keys, indexes and no foreign keys", async () 
 });
 
 test("uint64 values up to 2^64-1 are stored exactly; values outside 0..2^64-1 are refused", async () => {
-  const db = await migratedDatabase();
+  const db = await migratedConnection();
   await db`INSERT INTO ticks VALUES (${UINT64_MAX}, now(), 'b', 'p', 1)`;
   await db`INSERT INTO vdf_proofs SELECT tick_number, "timestamp", 'i', 'o', 'p', ${UINT64_MAX} FROM ticks`;
   await db`INSERT INTO tick_transactions SELECT tick_number, "timestamp", ${UINT64_MAX}, 'h', 'id', '', '', '',
@@ -109,7 +110,7 @@ test("uint64 values up to 2^64-1 are stored exactly; values outside 0..2^64-1 ar
 });
 
 test("a repeated tick is stored once with ON CONFLICT DO NOTHING", async () => {
-  const db = await migratedDatabase();
+  const db = await migratedConnection();
   for (let i = 0; i < 2; i++) {
     await db`INSERT INTO ticks VALUES (5, '2026-01-10T07:00:16.704159Z', 'b', 'p', 1) ON CONFLICT DO NOTHING`;
     await db`INSERT INTO vdf_proofs VALUES (5, '2026-01-10T07:00:16.704159Z', 'i', 'o', 'p', 10) ON CONFLICT DO NOTHING`;
@@ -122,7 +123,7 @@ test("a repeated tick is stored once with ON CONFLICT DO NOTHING", async () => {
 });
 
 test("the seed's views and lookup functions return a tick with its proof and its transactions", async () => {
-  const db = await migratedDatabase();
+  const db = await migratedConnection();
   const at = "2026-01-10T07:00:16.704159Z";
   await db`INSERT INTO ticks VALUES (51548050841, ${at}, ${"b".repeat(64)}, ${"p".repeat(64)}, 2)`;
   await db`INSERT INTO vdf_proofs VALUES (51548050841, ${at}, 'in', 'out', 'proof', 1000000)`;
@@ -163,7 +164,7 @@ test("the seed's views and lookup functions return a tick with its proof and its
 });
 
 test("lookups by tick number, by tx hash and of recent ticks use indexes, not a scan of a table", async () => {
-  const db = await migratedDatabase();
+  const db = await migratedConnection();
   await db`INSERT INTO ticks SELECT 51548050841 + i, '2026-01-10T00:00:00Z'::timestamptz + i * interval '1 ms',
              md5(i::text), md5((i - 1)::text), CASE WHEN i % 5 = 0 THEN 2 ELSE 0 END FROM generate_series(0, 19999) i`;
   await db`INSERT INTO vdf_proofs SELECT tick_number, "timestamp", 'i', md5(batch_hash), 'p', 1000000 FROM ticks`;
@@ -184,7 +185,7 @@ test("lookups by tick number, by tx hash and of recent ticks use indexes, not a 
 });
 
 test("a migration edited after it was applied is refused, naming it", async () => {
-  const db = await migratedDatabase();
+  const db = await migratedConnection();
   await db`UPDATE tick_ingester_migrations SET checksum = 'edited' WHERE name = '002_views'`;
   const error = await migrate(db, defaults).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(MigrationError);

@@ -34,7 +34,7 @@ async function policies(db: postgres.Sql) {
 
 test("migrate makes the three tick tables hypertables with 1-day chunks, compression and policies", async () => {
   const db = await connect();
-  expect(await migrate(db, defaults)).toEqual({ applied: ["001_tables", "002_views"], timescale: true });
+  expect(await migrate(db, defaults)).toEqual({ applied: ["001_tables", "002_views", "003_leases"], timescale: true });
 
   const dimensions = await db`
     SELECT hypertable_name AS table, column_name AS column, time_interval::text AS chunk

@@ -1,19 +1,9 @@
 // The simulate command's settings: short flags over SIM_ variables, and the fault list syntax.
 import { expect, test } from "bun:test";
-import { ConfigError, loadConfig, type Sources } from "../../src/config/load.ts";
 import { checkSimulator, faultsOf, simulatorFields } from "../../src/config/simulator.ts";
+import { configLoader } from "../support/config.ts";
 
-const load = (sources: Partial<Sources>) => loadConfig(simulatorFields, { env: {}, flags: {}, ...sources }, checkSimulator);
-
-function problemsOf(sources: Partial<Sources>): string[] {
-  try {
-    load(sources);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+const { load, problemsOf } = configLoader(simulatorFields, checkSimulator);
 
 test("--rate beats SIM_RATE; SIM_RATE works alone", () => {
   expect(load({ env: { SIM_RATE: "5" }, flags: { rate: "7" } }).rate).toBe(7);
