@@ -4,13 +4,4 @@ import { $ } from "bun";
 
 export const workerEntryPoints = ["src/pipeline/worker.ts"];
 
-/**
- * The bundle's root is the workers' folder: the worker then lands beside the bundled main in the
- * binary's file system, where `new URL("./worker.ts", import.meta.url)` (src/pipeline/workers.ts)
- * finds it.
- */
-export async function buildBinary(outfile = "bin/tick-ingester") {
-  await $`bun build --compile --minify --sourcemap --root src/pipeline src/main.ts ${workerEntryPoints} --outfile ${outfile}`.cwd(`${import.meta.dir}/..`);
-}
-
-if (import.meta.main) await buildBinary();
+await $`bun build --compile --minify --sourcemap src/main.ts ${workerEntryPoints} --outfile bin/tick-ingester`;

@@ -14,6 +14,11 @@ import { createRing, RingWriter } from "./ring.ts";
  */
 const RING_BYTES = 4 << 20;
 
+/** In the compiled binary every module's URL is the binary's own, in a folder that stands for src/. */
+const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
+  ? new URL("./pipeline/worker.ts", import.meta.url).href
+  : new URL("./worker.ts", import.meta.url).href;
+
 export interface WorkerHandlers {
   onCommit(report: CommitReport): void;
   onLog(report: LogReport, worker: number): void;
@@ -36,7 +41,7 @@ export class WorkerPool {
     const threads = Math.min(writers, availableParallelism());
     for (let index = 0; index < threads; index++) {
       const buffers = createRing(RING_BYTES);
-      const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+      const worker = new Worker(WORKER_URL);
       let markReady!: () => void;
       let markStopped!: () => void;
       const member: Member = {
