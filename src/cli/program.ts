@@ -16,7 +16,8 @@ interface CommandSpec<F extends Fields> {
   action: (config: ConfigOf<F>) => Promise<number>;
 }
 
-function addFieldOptions(command: Command, fields: Fields) {
+/** One flag per field, its help naming the default and the variable. */
+export function addFieldOptions(command: Command, fields: Fields) {
   for (const field of Object.values(fields)) {
     const flags = field.boolean ? `${fieldFlag(field)} [bool]` : `${fieldFlag(field)} <value>`;
     const defaultText = field.default === undefined ? "" : ` (default: ${field.default})`;

