@@ -35,7 +35,12 @@ export interface TestPostgres {
   destroy(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+  /** More server settings, e.g. ["-c", "track_commit_timestamp=on"]. */
+  flags?: string[];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
   const dataDir = mkdtempSync(join(tmpdir(), "tick-ingester-pg-"));
   const port = await freePort();
   const server = new EmbeddedPostgres({
@@ -45,7 +50,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     password: PASSWORD,
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off", ...(options.flags ?? [])],
     onLog: () => {},
     onError: () => {},
   });
