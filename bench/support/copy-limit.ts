@@ -8,7 +8,7 @@ import postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
 import { encodeTick } from "../../src/simulator/ticks.ts";
 import { decodeTick, TICK_COLUMNS, tickRows, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../../src/sink/tick-rows.ts";
-import { treeCpuSeconds } from "./proc-stats.ts";
+import { machineBusySeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { FIRST_TICK, workloadShape } from "./workload-ticks.ts";
 
 const TABLES = [
@@ -61,6 +61,8 @@ export interface CopyLoad {
   ticksPerSecond: number;
   rowsPerSecond: number;
   postgresCpuPer100k: number;
+  /** Cores busy on average with anything but PostgreSQL (psql, and other work on the machine). */
+  otherCores: number;
 }
 
 export const psqlPath = () => Bun.which("psql");
@@ -75,10 +77,12 @@ export async function loadCopyFiles(url: string, files: CopyFiles, connections: 
   const groups: Array<CopyFiles["parts"]> = Array.from({ length: connections }, () => []);
   files.parts.forEach((part, i) => groups[i % connections]!.push(part));
   const cpuBefore = treeCpuSeconds(postmasterPid);
+  const machineBefore = machineBusySeconds();
   const started = performance.now();
   await Promise.all(groups.map((group) => (psql ? loadWithPsql(psql, url, group) : loadWithPostgresJs(url, group))));
   const seconds = (performance.now() - started) / 1000;
   const postgresCpu = treeCpuSeconds(postmasterPid) - cpuBefore;
+  const machineCpu = machineBusySeconds() - machineBefore;
   return {
     connections,
     method: psql ? "psql \\copy" : "postgres.js COPY",
@@ -86,6 +90,7 @@ export async function loadCopyFiles(url: string, files: CopyFiles, connections: 
     ticksPerSecond: files.ticks / seconds,
     rowsPerSecond: files.rows / seconds,
     postgresCpuPer100k: (postgresCpu / files.ticks) * 100_000,
+    otherCores: Math.max(0, machineCpu - postgresCpu) / seconds,
   };
 }
 

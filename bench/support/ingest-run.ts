@@ -9,7 +9,7 @@ import { spawnSimulator, type SimulatorProcess } from "../../test/support/simula
 import { cpuSeconds, loadAverage, machineBusySeconds, memory, threadCpuSeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { scrapeCounters, type Counters } from "./scrape.ts";
 import { scratchDatabase, type Stack } from "./stack.ts";
-import { FIRST_TICK, simulatorArgs } from "./workload-ticks.ts";
+import { FIRST_TICK, nowMicros, simulatorArgs } from "./workload-ticks.ts";
 
 export interface IngestOptions<T> {
   workload: Workload;
@@ -23,7 +23,7 @@ export interface IngestOptions<T> {
   /** How to start the ingester; default: the built binary. */
   ingesterCommand?: string[];
   /** Queries the database after the ingester stopped, before the database is dropped. */
-  inspect?: (sql: postgres.Sql) => Promise<T>;
+  inspect?: (sql: postgres.Sql, run: { firstCommitMicros: bigint }) => Promise<T>;
 }
 
 export interface Sample {
@@ -106,6 +106,7 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
 
   const samples: Sample[] = [];
   let peakRss = 0;
+  let firstCommitMicros = 0n;
   let exitedEarly = false;
   void ingester.exited.then(() => (exitedEarly = true));
   try {
@@ -117,6 +118,7 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
       first = await scrapeCounters(port);
     }
     const origin = performance.now();
+    firstCommitMicros = nowMicros();
     samples.push(sample(0, first));
     for (let k = 1; k <= options.warmupSeconds + options.measureSeconds; k++) {
       await Bun.sleep(Math.max(0, origin + k * SAMPLE_MS - performance.now()));
@@ -146,7 +148,7 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
       nextTick,
       complete: BigInt(counts!.ticks) === nextTick - FIRST_TICK && counts!.ticks === counts!.vdf_proofs,
     };
-    const inspected = (options.inspect ? await options.inspect(sql) : undefined) as T;
+    const inspected = (options.inspect ? await options.inspect(sql, { firstCommitMicros }) : undefined) as T;
     return { ...summarise(samples, options.warmupSeconds), workload: options.workload, rate: options.rate, env, samples, peakRss, stored, loadAverage: loadAverage(), inspected };
   } finally {
     await sql.end();

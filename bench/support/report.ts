@@ -32,6 +32,12 @@ function coresBusy(r: IngestResult<unknown>) {
   return `${fixed(total, 1)}: ingester ${fixed(c.ingester)} (main ${fixed(c.ingesterMain)}), PostgreSQL ${fixed(c.postgres)}, simulator ${fixed(c.simulator)}, other ${fixed(c.other)}`;
 }
 
+/** cores / CPU seconds per tick of ingester, PostgreSQL and simulator: the rate if they had the machine to themselves. */
+export function quietEstimate(r: IngestResult<unknown>, cores: number): number {
+  const c = r.cpuPer100k;
+  return (cores / (c.ingester + c.postgres + c.simulator)) * 100_000;
+}
+
 /** Which resource ran out, from the run's own figures. */
 export function limitOf(r: IngestResult<unknown>, cores: number, simulatorAlone: number): string {
   const c = r.cores;
@@ -45,7 +51,7 @@ export function limitOf(r: IngestResult<unknown>, cores: number, simulatorAlone:
       ["the simulator", c.simulator],
       ["other processes", c.other],
     ].reduce((a, b) => ((b[1] as number) > (a[1] as number) ? b : a)) as [string, number];
-    reasons.push(`CPU: ${fixed(busy, 1)} of ${cores} cores busy, the largest share ${name}'s (${fixed(share)})`);
+    reasons.push(`CPU: ${fixed(busy, 1)} of ${cores} cores busy; the largest share: ${name} (${fixed(share)} cores)`);
   }
   if (c.ingesterMain >= 0.85) reasons.push(`the ingester's main thread (${fixed(c.ingesterMain)} of one core)`);
   return reasons.length > 0 ? reasons.join("; ") : `none saturated (${fixed(busy, 1)} of ${cores} cores busy): waiting (batching, commits)`;
@@ -88,6 +94,7 @@ function throughputTable(results: BenchResults): string {
       ["PostgreSQL CPU s per 100k ticks (ingester / COPY limit)", ...each((w) => `${fixed(t[w].cpuPer100k.postgres)} / ${fixed(limits[w].best.postgresCpuPer100k)}`)],
       ["simulator CPU s per 100k ticks", ...each((w) => fixed(t[w].cpuPer100k.simulator))],
       ["cores busy on average", ...each((w) => coresBusy(t[w]))],
+      [`ticks/s ${machine.cores} cores would allow at these CPU costs with nothing else running`, ...each((w) => int(quietEstimate(t[w], machine.cores)))],
       ["measured window", ...each((w) => `${fixed(t[w].window.seconds, 1)} s, ${int(t[w].window.ticks)} ticks`)],
       ["after shutdown: every tick stored once", ...each((w) => (t[w].stored.complete ? `yes (${int(t[w].stored.ticks)} ticks)` : `NO: ${int(t[w].stored.ticks)} ticks, checkpoint ${t[w].stored.nextTick}`))],
       ["what limits it", ...each((w) => limitOf(t[w], machine.cores, ceilings[w].ticksPerSecond))],
@@ -115,8 +122,8 @@ function latencyTable(results: BenchResults): string {
 
 function limitTable(results: BenchResults): string {
   return table(
-    ["workload", "ticks", "rows", "file size", "connections", "method", "seconds", "ticks/s", "rows/s", "PostgreSQL CPU s per 100k ticks"],
-    ["---", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:", "---:"],
+    ["workload", "ticks", "rows", "file size", "connections", "method", "seconds", "ticks/s", "rows/s", "PostgreSQL CPU s per 100k ticks", "other cores busy"],
+    ["---", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:", "---:", "---:"],
     WORKLOADS.flatMap((w) =>
       results.limits[w].loads.map((load) => [
         w,
@@ -129,6 +136,7 @@ function limitTable(results: BenchResults): string {
         int(load.ticksPerSecond),
         int(load.rowsPerSecond),
         fixed(load.postgresCpuPer100k),
+        fixed(load.otherCores),
       ]),
     ),
   );
@@ -148,6 +156,8 @@ function sweepTables(results: BenchResults): string {
     `Sparse, ${sweep.warmupSeconds} s warm-up + ${sweep.measureSeconds} s each, BUFFER_SIZE and FLUSH_INTERVAL at their defaults.`,
     "",
     grid("ticks/s", (r) => int(r.ticksPerSecond)),
+    "",
+    grid(`ticks/s the ${results.machine.cores} cores would allow with nothing else running`, (r) => int(quietEstimate(r, results.machine.cores))),
     "",
     grid("ingester CPU s per 100k ticks (main / Workers)", (r) => `${fixed(r.cpuPer100k.ingester)} (${fixed(r.cpuPer100k.ingesterMain)} / ${fixed(r.cpuPer100k.ingesterWorkers)})`),
     "",
@@ -196,11 +206,11 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "### Latency from a tick's timestamp to its commit",
     "",
-    `The simulator produces each tick at its own timestamp (\`--rate R --genesis-time\` 2 s ahead), so a timestamp is the moment the tick exists. ` +
+    `The simulator produces each tick at its own timestamp (\`--rate R --genesis-time\` 5 s ahead, so the ingester is already waiting for the first tick), so a timestamp is the moment the tick exists. ` +
       `Per tick, from the database after the run: the commit time is \`pg_xact_commit_timestamp(xmin)\` (the server runs with track_commit_timestamp=on), ` +
       `the true commit; \`ingested_at\` is \`now()\`, the start of the batch's transaction, earlier by the time the COPYs take. The /metrics histogram ` +
       `tick_ingester_commit_lag_seconds is not used: it observes only the newest tick of each batch, the one that waited least. ` +
-      `Ticks stamped in the ${plan.measureSeconds} s after a ${plan.warmupSeconds} s warm-up count. Heavy runs at the seed's rate if the machine sustained 1.2 times it in the throughput run, else at 60% of what it sustained.`,
+      `Ticks stamped in the ${plan.measureSeconds} s after a ${plan.warmupSeconds} s warm-up (from the first commit) count. Heavy runs at the seed's rate if the machine sustained 1.2 times it in the throughput run, else at 60% of what it sustained.`,
     "",
     latencyTable(results),
     "",
