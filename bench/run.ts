@@ -106,11 +106,12 @@ try {
     latency,
     sweep,
   };
-  writeFileSync(join(work, "results.json"), JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  const raw = join(work, plan.quick ? "results-quick.json" : "results.json");
+  writeFileSync(raw, JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
   const chart = join(dirname(out), plan.quick ? "throughput-quick.svg" : "throughput.svg");
   writeFileSync(chart, renderChart(results));
   await renderResults(results, out, chart);
-  log(`wrote ${out} and ${chart} (raw figures: ${join(work, "results.json")})`);
+  log(`wrote ${out} and ${chart} (raw figures: ${raw})`);
 } finally {
   await stack.pg.destroy();
 }
