@@ -7,4 +7,10 @@ import { $ } from "bun";
 
 export const workerEntryPoints: string[] = ["src/pipeline/worker.ts"];
 
-await $`bun build --compile --minify --sourcemap --root src/pipeline src/main.ts ${workerEntryPoints} --outfile bin/tick-ingester`;
+export async function buildBinary(outfile: string) {
+  await $`bun build --compile --minify --sourcemap --root src/pipeline src/main.ts ${workerEntryPoints} --outfile ${outfile}`
+    .cwd(`${import.meta.dir}/..`)
+    .quiet();
+}
+
+if (import.meta.main) await buildBinary("bin/tick-ingester");
