@@ -237,7 +237,7 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "```sh",
     "bun install",
-    "bun run bench                 # everything above; about 10 minutes; writes bench/RESULTS.md and bench/throughput.svg",
+    "bun run bench                 # everything above; about 7 minutes; writes bench/RESULTS.md and bench/throughput.svg",
     "bun run bench --quick         # under 2 minutes, no sweep; writes /tmp/tick-ingester-bench/RESULTS-quick.md",
     "bun run bench --fsync         # the same with fsync=on",
     "bun bench/per-tick.ts --workload heavy",
