@@ -32,6 +32,17 @@ interface OpenBatch {
   timer: ReturnType<typeof setTimeout>;
 }
 
+function endRecord(batch: OpenBatch): Uint8Array {
+  const end: BatchEnd = {
+    batchId: batch.batchId,
+    first: batch.first?.toString(),
+    last: batch.last?.toString(),
+    gaps: batch.gaps,
+    chainBreaks: batch.chainBreaks,
+  };
+  return encodeJson(end);
+}
+
 export class Aborted extends Error {
   constructor() {
     super("aborted");
@@ -65,19 +76,16 @@ export class Dispatcher {
     return this.inFlight;
   }
 
-  /** Returns a promise only when the caller must wait (a new batch, a full ring, no room). */
+  /** Returns a promise only when the caller must wait (a full ring, no room, a break in the numbers). */
   tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): void | Promise<void> {
-    const batch = this.open;
-    if (
-      this.busy === 0 &&
-      batch?.last === n - 1n &&
-      batch.ticks + 1 < this.options.batchSize &&
-      this.inFlight < this.options.bufferSize &&
-      !this.signal.aborted &&
-      this.pool.trySend(batch.worker, RecordType.Tick, raw, false)
-    ) {
-      this.count(batch, n, chainBreak);
-      return;
+    const continues = this.open === undefined || this.open.last === undefined || this.open.last === n - 1n;
+    if (this.busy === 0 && continues && this.inFlight < this.options.bufferSize && !this.signal.aborted) {
+      const batch = this.open ?? this.openBatch();
+      if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
+        this.count(batch, n, chainBreak);
+        if (batch.ticks >= this.options.batchSize && !this.tryClose()) return this.flush();
+        return;
+      }
     }
     return this.locked(async () => {
       const batch = await this.batchFor(n);
@@ -90,7 +98,7 @@ export class Dispatcher {
   /** A tick that cannot be stored; n is undefined when the bytes did not say which tick. */
   reject(n: bigint | undefined, code: string, detail: string, raw: Uint8Array): Promise<void> {
     return this.locked(async () => {
-      const batch = n === undefined ? (this.open ?? (await this.openBatch())) : await this.batchFor(n);
+      const batch = n === undefined ? (this.open ?? this.openBatch()) : await this.batchFor(n);
       const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
       await this.pool.send(batch.worker, RecordType.Reject, encodeJson(record));
       if (n !== undefined) this.count(batch, n);
@@ -115,7 +123,7 @@ export class Dispatcher {
     return this.locked(async () => {
       await this.close();
       await this.waitForRoom();
-      const batch = await this.openBatch();
+      const batch = this.openBatch();
       const ticks = Number(last - first + 1n);
       Object.assign(batch, { first, last, ticks, gaps: [{ first: first.toString(), last: last.toString(), reason }] });
       this.inFlight += ticks;
@@ -146,7 +154,7 @@ export class Dispatcher {
   private async batchFor(n: bigint): Promise<OpenBatch> {
     if (this.open?.last !== undefined && this.open.last !== n - 1n) await this.close();
     await this.waitForRoom();
-    return this.open ?? (await this.openBatch());
+    return this.open ?? this.openBatch();
   }
 
   /** Tick n is in the batch's ring now. */
@@ -168,7 +176,7 @@ export class Dispatcher {
     if (this.signal.aborted) throw new Aborted();
   }
 
-  private async openBatch(): Promise<OpenBatch> {
+  private openBatch(): OpenBatch {
     const worker = this.workerLoad.indexOf(Math.min(...this.workerLoad));
     const batchId = this.nextBatchId++;
     const timer = setTimeout(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
@@ -183,17 +191,25 @@ export class Dispatcher {
   private async close() {
     const batch = this.open;
     if (!batch) return;
+    const end = endRecord(batch);
+    this.retire(batch);
+    await this.pool.send(batch.worker, RecordType.End, end);
+  }
+
+  /** close() when it can be done at once; false (and nothing done) if it cannot. */
+  private tryClose(): boolean {
+    const batch = this.open!;
+    const end = endRecord(batch);
+    if (!this.pool.trySend(batch.worker, RecordType.End, end)) return false;
+    this.retire(batch);
+    return true;
+  }
+
+  /** The open batch is complete: from now on only its commit reports concern it. */
+  private retire(batch: OpenBatch) {
     this.open = undefined;
     clearTimeout(batch.timer);
     if (batch.ticks > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks });
-    const end: BatchEnd = {
-      batchId: batch.batchId,
-      first: batch.first?.toString(),
-      last: batch.last?.toString(),
-      gaps: batch.gaps,
-      chainBreaks: batch.chainBreaks,
-    };
-    await this.pool.send(batch.worker, RecordType.End, encodeJson(end));
   }
 
   private wakeRoomWaiters() {

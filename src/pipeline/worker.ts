@@ -48,7 +48,7 @@ function openSink(spec: SinkSpec): Sink {
   if (spec.kind === "console") {
     return {
       async write(batch) {
-        return [report(batch, performance.now(), 0, formatTicks(spec.format, batch.stored.map((s) => s.tick)))];
+        return [report(batch, performance.now(), 0, formatTicks(spec.format, batch.stored.map((s) => s.tick!)))];
       },
       async close() {},
     };
@@ -110,7 +110,8 @@ async function run(init: WorkerInit) {
   });
 
   post({ type: "ready" });
-  let builder = new BatchBuilder();
+  const keepTicks = init.sink.kind === "console";
+  let builder = new BatchBuilder(keepTicks);
   while (await ring.waitForData()) {
     for (let record = ring.tryRead(); record; record = ring.tryRead()) {
       if (record.type === RecordType.Large) record = await largeRecords.next();
@@ -118,7 +119,7 @@ async function run(init: WorkerInit) {
       else if (record.type === RecordType.Reject) builder.addReject(decodeJson<RejectRecord>(record.body));
       else {
         finished.push(builder.finish(decodeJson<BatchEnd>(record.body)));
-        builder = new BatchBuilder();
+        builder = new BatchBuilder(keepTicks);
         wake();
         await nextTurn(); // let the writers' I/O run while batches keep arriving
       }

@@ -36,8 +36,13 @@ interface Member {
 
 export class WorkerPool {
   private readonly members: Member[] = [];
+  /** Rejects when a Worker dies, so that nothing waits for one that will never answer. */
+  private readonly death: Promise<never>;
+  private died!: (reason: Error) => void;
 
   constructor(writers: number, sink: SinkSpec, handlers: WorkerHandlers) {
+    this.death = new Promise<never>((_, reject) => (this.died = reject));
+    this.death.catch(() => {});
     const threads = Math.min(writers, availableParallelism());
     for (let index = 0; index < threads; index++) {
       const buffers = createRing(RING_BYTES);
@@ -58,11 +63,15 @@ export class WorkerPool {
         else if (report.type === "ready") markReady();
         else markStopped();
       };
+      const onDeath = (reason: string) => {
+        this.died(new Error(`worker ${index} died: ${reason}`));
+        handlers.onDeath(index, reason);
+      };
       worker.addEventListener("close", () => {
         markStopped();
-        if (!member.stopping) handlers.onDeath(index, "worker exited");
+        if (!member.stopping) onDeath("worker exited");
       });
-      worker.onerror = (event) => handlers.onDeath(index, event.message);
+      worker.onerror = (event) => onDeath(event.message);
       const share = Math.floor(writers / threads) + (index < writers % threads ? 1 : 0);
       worker.postMessage({ type: "init", index, writers: share, ring: buffers, sink } satisfies WorkerInit);
       this.members.push(member);
@@ -74,7 +83,7 @@ export class WorkerPool {
   }
 
   ready(): Promise<void> {
-    return Promise.all(this.members.map((m) => m.ready)).then(() => {});
+    return Promise.race([Promise.all(this.members.map((m) => m.ready)).then(() => {}), this.death]);
   }
 
   /** Sends a record to a Worker if it can be done at once; false if the caller must use send(). */

@@ -6,7 +6,8 @@ import { peekTick } from "../source/tick-peek.ts";
 import { decodeTick, TickRejected, tickRows, type TickRows } from "./tick-rows.ts";
 
 export interface StoredTick {
-  tick: Tick;
+  /** Kept only when the sink prints ticks (console mode): holding them costs memory. */
+  tick?: Tick;
   rows: TickRows;
   raw: Uint8Array;
 }
@@ -33,10 +34,12 @@ export class BatchBuilder {
   private stored: StoredTick[] = [];
   private rejected: RejectedTick[] = [];
 
+  constructor(private readonly keepTicks = false) {}
+
   addTick(raw: Uint8Array) {
     try {
       const tick = decodeTick(raw);
-      this.stored.push({ tick, rows: tickRows(tick), raw });
+      this.stored.push({ tick: this.keepTicks ? tick : undefined, rows: tickRows(tick), raw });
     } catch (error) {
       if (!(error instanceof TickRejected)) throw error;
       // The main thread already read the number from these bytes, so peeking cannot fail here.

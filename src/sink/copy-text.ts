@@ -11,7 +11,7 @@ export function copyText(value: string): string {
 
 /** bytea in hex input form; the backslash is doubled because COPY text unescapes it once. */
 export function copyBytea(value: Uint8Array): string {
-  return `\\\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex")}`;
+  return `\\\\x${value.toHex()}`;
 }
 
 /** Latest instant PostgreSQL accepts in ISO form with a four-digit year: 9999-12-31 23:59:59.999999. */

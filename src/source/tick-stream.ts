@@ -46,14 +46,13 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
     let stalled = false;
     let busy: Promise<void> | undefined;
     let failed = false;
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => {
-        stalled = true;
-        call.cancel();
-      }, options.idleTimeoutMs);
-    };
+    // One timer looks at the time of the last message, rather than a timer set per message.
+    let lastMessageAt = performance.now();
+    const idle = setInterval(() => {
+      if (busy || performance.now() - lastMessageAt < options.idleTimeoutMs) return;
+      stalled = true;
+      call.cancel();
+    }, Math.min(1000, options.idleTimeoutMs / 4));
     const cancel = () => call.cancel();
     options.signal.addEventListener("abort", cancel, { once: true });
     const fail = (error: unknown) => {
@@ -64,20 +63,18 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
     const handled = (result: void | Promise<void>) => {
       if (!result) return;
       call.pause();
-      clearTimeout(idle);
       busy = result.then(() => {
         busy = undefined;
         if (failed) return;
-        armIdle();
+        lastMessageAt = performance.now();
         call.resume();
       }, fail);
     };
 
-    armIdle();
     call.on("data", (bytes: Uint8Array) => {
       if (failed) return;
       received = true;
-      armIdle();
+      lastMessageAt = performance.now();
       try {
         handled(options.onTick(bytes));
       } catch (error) {
@@ -90,7 +87,7 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
     let ended = false;
     const finish = async () => {
       if (!finalStatus || !ended) return;
-      clearTimeout(idle);
+      clearInterval(idle);
       options.signal.removeEventListener("abort", cancel);
       await busy;
       if (failed) return;
