@@ -126,7 +126,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (pid === undefined) return;
       process.kill(pid, "SIGKILL");
       while (isAlive(pid)) await Bun.sleep(20);
-      await server.stop(); // forgets the dead child so that start() works again
+      // Forget the dead child so that start() works again: stop() would wait for its exit forever.
+      (server as unknown as { process?: unknown }).process = undefined;
     },
   };
 }

@@ -1,8 +1,17 @@
 // The ingester as a user runs it: a separate process, configured by environment and flags.
 import { join } from "node:path";
 import postgres from "postgres";
+import { builtBinary } from "./binary.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
+
+export interface SpawnOptions {
+  /** Run bin/tick-ingester (built first if stale) instead of `bun src/main.ts`. */
+  binary?: boolean;
+}
+
+/** The command that starts tick-ingester, as source or as the built binary. */
+export const ingesterCommand = (options: SpawnOptions = {}) => (options.binary ? [builtBinary()] : ["bun", main]);
 
 export interface IngesterProcess {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
@@ -19,14 +28,27 @@ export function spawnIngester(env: Record<string, string>, args: string[] = [], 
     stdout: "pipe",
     stderr: "pipe",
   });
+  const { output, drained } = collectOutput(proc);
+  return { proc, output, exited: drained.then(() => proc.exited) };
+}
+
+/** Keeps reading a child's stdout and stderr (so it never blocks on a full pipe); `onStdout` sees
+ * stdout as it grows. */
+export function collectOutput(proc: Bun.Subprocess<"ignore", "pipe", "pipe">, onStdout?: (stdout: string) => void) {
   let stdout = "";
   let stderr = "";
-  const drain = async (stream: ReadableStream<Uint8Array>, append: (s: string) => void) => {
+  const drain = async (stream: ReadableStream<Uint8Array>, append: (text: string) => void) => {
     const decoder = new TextDecoder();
     for await (const chunk of stream) append(decoder.decode(chunk, { stream: true }));
   };
-  const drained = Promise.all([drain(proc.stdout, (s) => (stdout += s)), drain(proc.stderr, (s) => (stderr += s))]);
-  return { proc, output: () => stdout + stderr, exited: drained.then(() => proc.exited) };
+  const drained = Promise.all([
+    drain(proc.stdout, (text) => {
+      stdout += text;
+      onStdout?.(stdout);
+    }),
+    drain(proc.stderr, (text) => (stderr += text)),
+  ]).then(() => {});
+  return { output: () => stdout + stderr, drained };
 }
 
 /** Waits until the stream's checkpoint reaches `next` (every tick below it committed). */
