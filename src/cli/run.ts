@@ -17,6 +17,16 @@ const SUMMARY_INTERVAL_MS = 10_000;
 const WEDGED_AFTER_MS = 60_000;
 
 export async function run(config: IngesterConfig): Promise<number> {
+  // First of all, so that a signal during start-up stops the start rather than the process.
+  const stopping = new AbortController();
+  const stopSignal = new Promise<string>((resolve) => {
+    const stop = (signal: string) => {
+      stopping.abort();
+      resolve(signal);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
   const consoleMode = config.outputMode === "console";
   // In console mode stdout carries the ticks, so the logs go to stderr.
   const logger = createLogger({
@@ -35,16 +45,6 @@ export async function run(config: IngesterConfig): Promise<number> {
     batchMessage: consoleMode ? "Printed batch" : "Wrote batch to TimescaleDB",
     print: consoleMode ? orderedPrinter(consoleHeader(config.outputFormat)) : undefined,
     onStandby: (holder) => (standbyHolder = holder),
-  });
-
-  const stopping = new AbortController();
-  const stopSignal = new Promise<string>((resolve) => {
-    const stop = (signal: string) => {
-      stopping.abort();
-      resolve(signal);
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
   });
 
   const probeSql = config.databaseUrl && !consoleMode ? postgres(config.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 }) : undefined;

@@ -42,6 +42,9 @@ function ingester(sim: Simulator, databaseUrl: string, env: Record<string, strin
 }
 
 async function stopGracefully(proc: IngesterProcess) {
+  // A signal before the process has set up its handlers would end it as a signal does.
+  const deadline = Date.now() + 30_000;
+  while (!proc.output().includes("Ingester started") && proc.proc.exitCode === null && Date.now() < deadline) await Bun.sleep(50);
   proc.proc.kill("SIGTERM");
   const code = await proc.exited;
   expect({ code, output: code === 0 ? "" : proc.output() }).toEqual({ code: 0, output: "" });
