@@ -54,16 +54,23 @@ function openSink(spec: SinkSpec): Sink {
     };
   }
   const epoch = BigInt(spec.epoch);
-  const sql = postgres(spec.databaseUrl, {
-    max: 1,
-    onnotice: () => {},
-    connect_timeout: 5,
-    connection: { application_name: spec.applicationName },
-  });
+  const open = () =>
+    postgres(spec.databaseUrl, {
+      max: 1,
+      onnotice: () => {},
+      connect_timeout: 5,
+      connection: { application_name: spec.applicationName },
+    });
+  let sql = open();
   return {
     async write(batch) {
       const startedAt = performance.now();
       const committed = await commitBatch(sql, spec.stream, epoch, batch, {
+        renew: () => {
+          void sql.end({ timeout: 0 });
+          sql = open();
+          return sql;
+        },
         onRetry: (error, attempt, delayMs) =>
           post({
             type: "log",

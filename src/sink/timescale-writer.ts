@@ -10,6 +10,12 @@ import { TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "./tick-row
 
 export interface WriteHooks {
   onRetry(error: unknown, attempt: number, delayMs: number): void;
+  /**
+   * A new client, after a failure that was not the data's. postgres.js on Bun does not always
+   * recover a connection after a server restart (porsager/postgres#738, #1214): retrying on the
+   * same client was seen to hang and, once, to commit a batch's range without its rows.
+   */
+  renew(): postgres.Sql;
 }
 
 const BACKOFF_MIN_MS = 100;
@@ -109,6 +115,7 @@ export async function commitBatch(sql: postgres.Sql, stream: string, epoch: bigi
       }
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
       hooks.onRetry(error, attempt + 1, delay);
+      sql = hooks.renew();
       await Bun.sleep(delay);
     }
   }

@@ -37,7 +37,7 @@ test("a tick the database refuses becomes a reject; the rest of its batch commit
   for (let n = 10n; n <= 15n; n++) builder.addTick(tickBytes(n));
   const batch = builder.finish({ batchId: 1, first: "10", last: "15", gaps: [], chainBreaks: [] });
   const retries: unknown[] = [];
-  const committed = await commitBatch(sql, "w", lease.epoch, batch, { onRetry: (e) => retries.push(e) });
+  const committed = await commitBatch(sql, "w", lease.epoch, batch, { onRetry: (e) => retries.push(e), renew: () => sql });
 
   expect(retries).toEqual([]);
   expect(committed.map((c) => [c.batch.first, c.batch.last])).toEqual([
