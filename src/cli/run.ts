@@ -13,8 +13,6 @@ import { describeMigration, migrate } from "../schema/migrate.ts";
 
 const SAMPLE_INTERVAL_MS = 1_000;
 const SUMMARY_INTERVAL_MS = 10_000;
-/** Ticks in flight and no commit for this long, with the database answering: the pipeline is stuck. */
-const WEDGED_AFTER_MS = 60_000;
 
 export async function run(config: IngesterConfig): Promise<number> {
   // First of all, so that a signal during start-up stops the start rather than the process.
@@ -48,14 +46,21 @@ export async function run(config: IngesterConfig): Promise<number> {
   });
 
   const probeSql = config.databaseUrl && !consoleMode ? postgres(config.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 }) : undefined;
-  let databaseReachable: true | string = true;
-  const probe = async () => (databaseReachable = probeSql ? await probeDatabase(probeSql, 1_000) : true);
+  const probe = async () => (probeSql ? await probeDatabase(probeSql, 1_000) : true);
   let ingester: Ingester | undefined;
+  let lastNotReady: string | undefined;
   const ops = await startOpsServer({
     host: config.healthCheckHost,
     port: config.healthCheckPort,
     metrics,
-    health: () => (ingester ? healthOf(ingester.status(), databaseReachable === true) : { ok: true }),
+    health: () => (ingester ? healthOf(ingester.status(), config.batchStuckAfter) : { ok: true }),
+    onNotReady: (report) => {
+      // Logged when the reasons change, not at every probe.
+      const details = JSON.stringify(report);
+      if (details === lastNotReady) return;
+      lastNotReady = details;
+      logger.warn(report.state === "standby" ? { reason: report.reason } : { checks: report.failed }, "Not ready");
+    },
     ready: async () => {
       if (!ingester) {
         return standbyHolder
@@ -124,12 +129,13 @@ async function applySchema(config: IngesterConfig): Promise<string> {
   }
 }
 
-function healthOf(status: IngesterStatus, databaseReachable: boolean): HealthReport {
+/** From what the ingester itself knows: /health reads no state that only /ready refreshes. */
+export function healthOf(status: IngesterStatus, batchStuckAfterMs: number, now = Date.now()): HealthReport {
   const reasons: string[] = [];
   if (!status.workersAlive) reasons.push("a pipeline worker has died");
-  const sinceCommit = Date.now() - (status.lastCommitAtMs ?? Date.now());
-  if (status.ticksInFlight > 0 && databaseReachable && sinceCommit > WEDGED_AFTER_MS) {
-    reasons.push(`pipeline wedged: ${status.ticksInFlight} ticks in flight and no commit for ${Math.round(sinceCommit / 1000)}s`);
+  const waiting = status.oldestUncommittedBatchSinceMs === undefined ? 0 : now - status.oldestUncommittedBatchSinceMs;
+  if (waiting > batchStuckAfterMs) {
+    reasons.push(`a batch has waited ${Math.round(waiting / 1000)}s for its commit (BATCH_STUCK_AFTER ${Math.round(batchStuckAfterMs / 1000)}s)`);
   }
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }

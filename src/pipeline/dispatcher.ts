@@ -1,5 +1,5 @@
-// Groups ticks, in stream order, into batches of BATCH_SIZE (or whatever arrived within
-// FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds the
+// Groups ticks, in stream order, into batches of BATCH_SIZE ticks or BATCH_BYTES bytes (or
+// whatever arrived within FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds the
 // ticks in flight to BUFFER_SIZE: when the database falls behind, the caller waits here, stops
 // reading the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
@@ -17,6 +17,8 @@ import type { WorkerPool } from "./workers.ts";
 
 export interface DispatcherOptions {
   batchSize: number;
+  /** A batch closes once its ticks' bytes reach this: its COPY data must stay far below JavaScript's string limit. */
+  batchBytes: number;
   bufferSize: number;
   flushIntervalMs: number;
 }
@@ -27,6 +29,7 @@ interface OpenBatch {
   first?: bigint;
   last?: bigint;
   ticks: number;
+  bytes: number;
   gaps: GapRecord[];
   chainBreaks: ChainBreakRecord[];
   timer: ReturnType<typeof setTimeout>;
@@ -54,8 +57,8 @@ export class Dispatcher {
   private nextBatchId = 1;
   private inFlight = 0;
   private readonly workerLoad: number[];
-  /** Closed batches not yet fully committed: their Worker and ticks still to commit. */
-  private readonly closed = new Map<number, { worker: number; remaining: number }>();
+  /** Closed batches not yet fully committed, oldest first: their Worker, ticks still to commit, when closed. */
+  private readonly closed = new Map<number, { worker: number; remaining: number; since: number }>();
   private roomWaiters: Array<() => void> = [];
   /** Serialises the stream's calls with the flush timer's. */
   private lock: Promise<unknown> = Promise.resolve();
@@ -76,6 +79,12 @@ export class Dispatcher {
     return this.inFlight;
   }
 
+  /** When the oldest batch not yet committed was closed (ms since the epoch); undefined when none waits. */
+  get oldestUncommittedSinceMs(): number | undefined {
+    for (const batch of this.closed.values()) return batch.since;
+    return undefined;
+  }
+
   /** Returns a promise only when the caller must wait (a full ring, no room, a break in the numbers). */
   tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): void | Promise<void> {
     const continues = this.open === undefined || this.open.last === undefined || this.open.last === n - 1n;
@@ -83,7 +92,8 @@ export class Dispatcher {
       const batch = this.open ?? this.openBatch();
       if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
         this.count(batch, n, chainBreak);
-        if (batch.ticks >= this.options.batchSize && !this.tryClose()) return this.flush();
+        batch.bytes += raw.byteLength;
+        if (this.isFull(batch) && !this.tryClose()) return this.flush();
         return;
       }
     }
@@ -91,6 +101,7 @@ export class Dispatcher {
       const batch = await this.batchFor(n);
       await this.pool.send(batch.worker, RecordType.Tick, raw, false);
       this.count(batch, n, chainBreak);
+      batch.bytes += raw.byteLength;
       await this.closeIfFull(batch);
     });
   }
@@ -180,12 +191,16 @@ export class Dispatcher {
     const worker = this.workerLoad.indexOf(Math.min(...this.workerLoad));
     const batchId = this.nextBatchId++;
     const timer = setTimeout(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
-    this.open = { batchId, worker, ticks: 0, gaps: [], chainBreaks: [], timer };
+    this.open = { batchId, worker, ticks: 0, bytes: 0, gaps: [], chainBreaks: [], timer };
     return this.open;
   }
 
+  private isFull(batch: OpenBatch) {
+    return batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes;
+  }
+
   private async closeIfFull(batch: OpenBatch) {
-    if (batch.ticks >= this.options.batchSize) await this.close();
+    if (this.isFull(batch)) await this.close();
   }
 
   private async close() {
@@ -209,7 +224,7 @@ export class Dispatcher {
   private retire(batch: OpenBatch) {
     this.open = undefined;
     clearTimeout(batch.timer);
-    if (batch.ticks > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks });
+    if (batch.ticks > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, since: Date.now() });
   }
 
   private wakeRoomWaiters() {
