@@ -383,9 +383,15 @@ export class Ingester {
     };
   }
 
-  /** Resolves when the ingester stops reading by itself (a fatal error). */
+  /**
+   * Resolves when the ingester stops by itself (a fatal error): at the abort, not when the reader
+   * notices it, which a reader waiting on a dead Worker's ring might never do.
+   */
   get finished(): Promise<void> {
-    return this.reading;
+    const aborted = new Promise<void>((resolve) =>
+      this.abort.signal.aborted ? resolve() : this.abort.signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
+    return Promise.race([this.reading, aborted]);
   }
 
   /**

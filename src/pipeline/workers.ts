@@ -98,13 +98,13 @@ export class WorkerPool {
     return body.byteLength <= ring.maxBody && ring.tryWrite(type, body, wake);
   }
 
-  /** Sends a record to a Worker, waiting while its ring is full. */
+  /** Sends a record to a Worker, waiting while its ring is full; rejects once a Worker died (its ring would never drain). */
   async send(index: number, type: number, body: Uint8Array, wake = true): Promise<void> {
     const { ring, worker } = this.members[index]!;
-    if (body.byteLength <= ring.maxBody) return ring.write(type, body, wake);
+    if (body.byteLength <= ring.maxBody) return Promise.race([ring.write(type, body, wake), this.death]);
     // Too large for the ring: the record goes by message, and the ring keeps its place in order.
     worker.postMessage({ type: "large", recordType: type, body: body.slice() } satisfies LargeRecord);
-    await ring.write(RecordType.Large, new Uint8Array(0), wake);
+    await Promise.race([ring.write(RecordType.Large, new Uint8Array(0), wake), this.death]);
   }
 
   /** Closes the rings and waits for the Workers to commit what they hold; true if they did in time. */
