@@ -1,7 +1,7 @@
 // `tick-ingester run`: the ingester with its logs, metrics and health endpoints, until a signal.
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
-import { Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
+import { databaseOptions, Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
 import { consoleHeader } from "../sink/console-writer.ts";
 import { createLogger } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
@@ -10,6 +10,7 @@ import { probeDatabase } from "../ops/probe-database.ts";
 import { evaluateReadiness, STANDBY_REASON } from "../ops/readiness.ts";
 import { startOpsServer, type HealthReport } from "../ops/server.ts";
 import { describeMigration, migrate } from "../schema/migrate.ts";
+import { connectDatabase } from "../sink/database.ts";
 
 const SAMPLE_INTERVAL_MS = 1_000;
 const SUMMARY_INTERVAL_MS = 10_000;
@@ -45,7 +46,13 @@ export async function run(config: IngesterConfig): Promise<number> {
     onStandby: (holder) => (standbyHolder = holder),
   });
 
-  const probeSql = config.databaseUrl && !consoleMode ? postgres(config.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 }) : undefined;
+  let probeSql: postgres.Sql | undefined;
+  try {
+    probeSql = config.databaseUrl && !consoleMode ? connectDatabase(config.databaseUrl, databaseOptions(config), { max: 1, connect_timeout: 2 }) : undefined;
+  } catch (error) {
+    logger.error({ reason: (error as Error).message }, "Failed to start");
+    return 1;
+  }
   const probe = async () => (probeSql ? await probeDatabase(probeSql, 1_000) : true);
   let ingester: Ingester | undefined;
   let lastNotReady: string | undefined;
@@ -121,7 +128,8 @@ export async function run(config: IngesterConfig): Promise<number> {
 }
 
 async function applySchema(config: IngesterConfig): Promise<string> {
-  const sql = postgres(config.databaseUrl!, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  // A migration may rightly take longer than any batch statement (building an index on a large table).
+  const sql = connectDatabase(config.databaseUrl!, databaseOptions(config), { max: 1, connection: { statement_timeout: 0, idle_in_transaction_session_timeout: 0 } });
   try {
     return describeMigration(await migrate(sql, config), config);
   } finally {

@@ -5,7 +5,7 @@
 import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
-import { connectDatabase, type DatabaseOptions } from "../sink/database.ts";
+import { certificateHint, connectDatabase, type DatabaseOptions } from "../sink/database.ts";
 import { FencedOut, Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
 import { ContinuumClient } from "../source/continuum-client.ts";
@@ -56,6 +56,7 @@ export type IngesterSettings = Pick<
   | "grpcCaFile"
   | "batchBytes"
   | "dbStatementTimeout"
+  | "databaseCaFile"
 >;
 
 export interface IngesterStatus {
@@ -74,13 +75,17 @@ export interface IngesterStatus {
 
 export class SchemaMissing extends Error {}
 
-const databaseOptions = (settings: IngesterSettings): DatabaseOptions => ({ statementTimeoutMs: settings.dbStatementTimeout });
+export const databaseOptions = (settings: IngesterSettings): DatabaseOptions => ({
+  statementTimeoutMs: settings.dbStatementTimeout,
+  caFile: settings.databaseCaFile,
+});
 
 function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
   if (error.code === "42P01") {
     return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
   }
-  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}`);
+  const hint = certificateHint(error);
+  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}${hint ? ` (${hint})` : ""}`);
 }
 
 export class Ingester {
