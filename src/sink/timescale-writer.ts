@@ -150,9 +150,9 @@ export function classifyFailure(error: unknown): Failure {
     if (ROW_CLASSES.has(sqlClass)) return "rows";
     return SERVER_CLASSES.has(sqlClass) ? "transient" : "suspect";
   }
-  // A client error with a code (CONNECTION_CLOSED, ECONNREFUSED, ...) is the connection's; one
-  // without (RangeError, TypeError) comes from the rows as this program handles them.
-  return code === undefined && !(error instanceof WriteTimedOut) ? "suspect" : "transient";
+  // A client error with a code (CONNECTION_CLOSED, ECONNREFUSED, WRITE_TIMEOUT, ...) is the
+  // connection's; one without (RangeError, TypeError) comes from the rows as this program handles them.
+  return code === undefined ? "suspect" : "transient";
 }
 
 /**
@@ -160,15 +160,24 @@ export function classifyFailure(error: unknown): Failure {
  * batch's own code only after its rollback succeeded. A broken connection or a timeout leaves
  * the outcome unknown.
  */
-const rolledBack = (error: unknown) =>
-  (error as { severity?: unknown }).severity === "ERROR" || ((error as { code?: unknown }).code === undefined && !(error instanceof WriteTimedOut));
+const rolledBack = (error: unknown) => (error as { severity?: unknown }).severity === "ERROR" || (error as { code?: unknown }).code === undefined;
 
 const describe = (error: unknown) => `${(error as { code?: unknown }).code ?? ""}:${(error as Error).message ?? String(error)}`;
 
 export class WriteTimedOut extends Error {
+  readonly code = "WRITE_TIMEOUT";
   constructor(ms: number) {
     super(`the batch transaction did not finish within ${ms}ms`);
     this.name = "WriteTimedOut";
+  }
+}
+
+/** Whether the previous attempt committed could not be learnt (yet): nothing may be written meanwhile. */
+class OutcomeUnknown extends Error {
+  readonly code = "OUTCOME_UNKNOWN";
+  constructor(xid: string | undefined, cause: unknown) {
+    super(`cannot learn whether transaction ${xid} of the previous attempt committed: ${(cause as Error).message ?? String(cause)}`, { cause });
+    this.name = "OutcomeUnknown";
   }
 }
 
@@ -200,7 +209,11 @@ export async function commitBatch(
   for (let attempt = 0; ; attempt++) {
     try {
       if (unresolved) {
-        if (await resolveAttempt(sql, unresolved)) return [{ batch, retries: attempt }];
+        const previous = unresolved;
+        const committed = await resolveAttempt(sql, previous).catch((cause: unknown) => {
+          throw new OutcomeUnknown(previous.xid, cause);
+        });
+        if (committed) return [{ batch, retries: attempt }];
         unresolved = undefined;
       }
       const current: Attempt = {};

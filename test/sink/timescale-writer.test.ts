@@ -201,3 +201,28 @@ test("a deposed writer whose attempts failed does not take the new writer's rang
   await old;
   expect(outcome).toBe("fenced out");
 }, 60_000);
+
+test("while the previous attempt's outcome cannot be learnt, nothing is written again", async () => {
+  const { db, sql, lease } = await setUp("w");
+  const proxy = await startCuttingProxy(db);
+  cleanup.push(() => proxy.stop());
+  const connect = () => postgres(proxy.url, { max: 1, onnotice: () => {} });
+  proxy.rule = { statement: "commit", when: "after" };
+  let failures = 0;
+  const committed = await commitBatch(connect(), "w", lease.epoch, batchOf(70n, 79n), {
+    attemptTimeoutMs: 20_000,
+    hooks: {
+      onRetry: () => {
+        failures++;
+        // The commit's answer is lost; then the question whether it committed is cut twice.
+        if (failures === 1) proxy.rule = { statement: "txid_status", when: "before" };
+        if (failures === 3) proxy.rule = undefined;
+      },
+      renew: connect,
+    },
+  });
+  expect(failures).toBe(3);
+  expect(committed.map((c) => [c.batch.first, c.batch.last])).toEqual([[70n, 79n]]);
+  const [{ n }] = (await sql`SELECT count(*)::int AS n FROM ingest_ranges WHERE first_tick = 70`) as unknown as [{ n: number }];
+  expect(n).toBe(1);
+}, 30_000);
