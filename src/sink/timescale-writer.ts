@@ -28,9 +28,13 @@ const COPY_CHUNK_CHARS = 1 << 20;
 const RESOLVE_TRIES = 20;
 
 /** The transaction of one attempt, as far as the client learnt it. */
-interface Attempt {
+export interface Attempt {
   xid?: string;
   pid?: number;
+  /** When the server was started: after a crash, transaction ids not yet in the WAL are handed out again. */
+  serverStartedAt?: string;
+  /** The transaction's start time: the committed_at and rejected_at of every row it wrote. */
+  startedAt?: string;
 }
 
 async function copyInto(tx: postgres.TransactionSql, table: string, columns: string, rows: Iterable<string>) {
@@ -73,11 +77,11 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
     // refuses older ones. The transaction's own id: after a failure whose outcome is unknown, the
     // server says whether exactly this attempt committed (resolveAttempt).
     const [me] = await tx`
-      SELECT txid_current()::text AS xid, pg_backend_pid() AS pid FROM ingest_leases
-      WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
+      SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS server_started_at,
+             now()::text AS started_at
+      FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
     if (!me) throw new FencedOut(stream, epoch);
-    attempt.xid = me.xid as string;
-    attempt.pid = me.pid as number;
+    Object.assign(attempt, { xid: me.xid, pid: me.pid, serverStartedAt: me.server_started_at, startedAt: me.started_at });
     await copyInto(tx, "ticks", TICK_COLUMNS, map(batch.stored, (s) => s.rows.tick));
     await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, map(batch.stored, (s) => s.rows.vdfProof));
     await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, map(batch.stored, (s) => s.rows.transactions));
@@ -111,8 +115,10 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
  * transaction still in progress (its session not yet noticed dead) is ended first, so that it
  * cannot commit later. Throws when the server cannot be asked.
  */
-async function resolveAttempt(sql: postgres.Sql, attempt: Attempt): Promise<boolean> {
+export async function resolveAttempt(sql: postgres.Sql, stream: string, batch: Batch, attempt: Attempt): Promise<boolean> {
   if (attempt.xid === undefined) return false; // the first statement never answered: nothing was written
+  const [server] = await sql`SELECT pg_postmaster_start_time()::text AS started_at`;
+  if (server!.started_at !== attempt.serverStartedAt) return wroteRows(sql, stream, batch, attempt);
   for (let i = 0; i < RESOLVE_TRIES; i++) {
     const [row] = await sql`SELECT txid_status(${attempt.xid}::bigint) AS status`;
     const status = row?.status as string | null;
@@ -122,6 +128,22 @@ async function resolveAttempt(sql: postgres.Sql, attempt: Attempt): Promise<bool
     await Bun.sleep(100);
   }
   throw new Error(`transaction ${attempt.xid} of the previous attempt is still in progress`);
+}
+
+/**
+ * After a server restart its transaction ids say nothing (one not yet in the WAL at the crash is
+ * handed out again), and no session of before is left: look for the rows the attempt wrote, by
+ * the transaction's start time they all carry. A range batch wrote its range; a batch without a
+ * range, its rejects.
+ */
+async function wroteRows(sql: postgres.Sql, stream: string, batch: Batch, attempt: Attempt): Promise<boolean> {
+  // Sent as text: postgres.js would pass a timestamptz parameter through Date, losing the microseconds.
+  const [row] =
+    batch.first !== undefined && batch.last !== undefined
+      ? await sql`SELECT EXISTS (SELECT 1 FROM ingest_ranges WHERE stream = ${stream} AND first_tick = ${batch.first.toString()}::numeric
+                    AND last_tick = ${batch.last.toString()}::numeric AND committed_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`
+      : await sql`SELECT EXISTS (SELECT 1 FROM tick_rejects WHERE stream = ${stream} AND rejected_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`;
+  return row!.wrote === true;
 }
 
 /** What retrying can change about a failure. */
@@ -210,7 +232,7 @@ export async function commitBatch(
     try {
       if (unresolved) {
         const previous = unresolved;
-        const committed = await resolveAttempt(sql, previous).catch((cause: unknown) => {
+        const committed = await resolveAttempt(sql, stream, batch, previous).catch((cause: unknown) => {
           throw new OutcomeUnknown(previous.xid, cause);
         });
         if (committed) return [{ batch, retries: attempt }];

@@ -7,7 +7,7 @@ import postgres from "postgres";
 import { TickSchema } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
 import { BatchBuilder, type Batch } from "../../src/sink/batch.ts";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
-import { commitBatch, writeBatch, type CommitOptions } from "../../src/sink/timescale-writer.ts";
+import { commitBatch, resolveAttempt, writeBatch, type CommitOptions } from "../../src/sink/timescale-writer.ts";
 import { startCuttingProxy } from "../support/cutting-proxy.ts";
 import { migratedDatabase } from "../support/database.ts";
 
@@ -225,4 +225,21 @@ test("while the previous attempt's outcome cannot be learnt, nothing is written 
   expect(committed.map((c) => [c.batch.first, c.batch.last])).toEqual([[70n, 79n]]);
   const [{ n }] = (await sql`SELECT count(*)::int AS n FROM ingest_ranges WHERE first_tick = 70`) as unknown as [{ n: number }];
   expect(n).toBe(1);
+}, 30_000);
+
+test("after a server restart a reused transaction id is not taken for the attempt's: its rows are looked for instead", async () => {
+  const { sql, lease } = await setUp("w");
+  // The attempt noted transaction X, then the server crashed before X reached the WAL; after the
+  // restart X was handed out again, to a transaction that committed something else.
+  const [other] = await sql.begin(async (tx) => {
+    await tx`INSERT INTO tick_gaps (stream, first_tick, last_tick, reason) VALUES ('other', 1, 1, 'another transaction')`;
+    return tx`SELECT txid_current()::text AS xid, now()::text AS started_at`;
+  });
+  const batch = batchOf(90n, 91n);
+  const beforeRestart = { xid: other!.xid as string, pid: 1, serverStartedAt: "2000-01-01 00:00:00+00", startedAt: "2000-01-01 00:00:01+00" };
+  expect(await resolveAttempt(sql, "w", batch, beforeRestart)).toBe(false);
+  // The attempt's own rows, written in its transaction, do answer.
+  await writeBatch(sql, "w", lease.epoch, batch);
+  const [range] = await sql`SELECT committed_at::text AS at FROM ingest_ranges WHERE first_tick = 90`;
+  expect(await resolveAttempt(sql, "w", batch, { ...beforeRestart, startedAt: range!.at as string })).toBe(true);
 }, 30_000);
