@@ -11,6 +11,7 @@ import type postgres from "postgres";
 import { connectDatabase, type DatabaseOptions } from "./database.ts";
 
 const POLL_MS = 1_000;
+const STATEMENT_TIMEOUT = "57014";
 const HEARTBEAT_MS = 2_000;
 /** The server's keepalives on the lock's connection (PostgreSQL's tcp_keepalives_* settings, seconds). */
 export const KEEPALIVE_IDLE_S = 5;
@@ -66,7 +67,12 @@ export class Lease {
     try {
       for (;;) {
         if (options.signal.aborted) throw new Error("stopped while waiting for the ingestion lock");
-        const taken = await tryLock(sql, key, options);
+        // The epoch's bump waits for the old writer's batches; past the statement timeout (its
+        // batches are stuck on a dead host until their own timeouts end them) wait on as a standby.
+        const taken = await tryLock(sql, key, options).catch((error: { code?: string }) => {
+          if (error.code === STATEMENT_TIMEOUT) return undefined;
+          throw error;
+        });
         if (taken) {
           const lease = new Lease(sql, key, options, taken.pid, taken.epoch);
           lease.watch();

@@ -1,7 +1,7 @@
 // Every connection has a time limit on its statements, and the lock's connection has the server's
 // TCP keepalives set, so that a writer whose host vanished loses its lock in seconds.
 import { afterAll, expect, test } from "bun:test";
-import type postgres from "postgres";
+import postgres from "postgres";
 import { connectDatabase } from "../../src/sink/database.ts";
 import { KEEPALIVE_COUNT, KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, Lease } from "../../src/sink/lease.ts";
 import { migratedDatabase } from "../support/database.ts";
@@ -33,4 +33,31 @@ test("the lock's connection sets the server's TCP keepalives: a dead host's lock
   expect(row).toEqual({ idle: String(KEEPALIVE_IDLE_S), interval: String(KEEPALIVE_INTERVAL_S), count: String(KEEPALIVE_COUNT) });
   // What the README promises: idle + count * interval.
   expect(KEEPALIVE_IDLE_S + KEEPALIVE_COUNT * KEEPALIVE_INTERVAL_S).toBe(11);
+}, 30_000);
+
+test("a takeover that waits past the statement timeout for the old writer's batch goes on waiting, then takes over", async () => {
+  const signal = new AbortController().signal;
+  const old = await Lease.acquire(db, { statementTimeoutMs: 10_000 }, { stream: "t", holder: "old", signal, onStandby: () => {}, onLost: () => {} });
+  // A batch of the old writer, stuck (its host gone): it holds the lease row until it ends.
+  const stuck = postgres(db, { max: 1, onnotice: () => {} });
+  cleanup.push(() => stuck.end());
+  let finishBatch!: () => void;
+  const batchDone = new Promise<void>((resolve) => (finishBatch = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const batch = stuck.begin(async (tx) => {
+    await tx`SELECT 1 FROM ingest_leases WHERE stream = 't' FOR SHARE`;
+    holding();
+    await batchDone;
+  });
+  await held;
+  await old.release();
+  let standingBy = false;
+  const takeover = Lease.acquire(db, { statementTimeoutMs: 300 }, { stream: "t", holder: "new", signal, onStandby: () => (standingBy = true), onLost: () => {} });
+  await Bun.sleep(1_500);
+  finishBatch();
+  await batch;
+  const lease = await takeover;
+  cleanup.push(() => lease.release());
+  expect({ epoch: lease.epoch, standingBy }).toEqual({ epoch: old.epoch + 1n, standingBy: true });
 }, 30_000);
