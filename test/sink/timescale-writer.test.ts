@@ -206,24 +206,28 @@ test("while the previous attempt's outcome cannot be learnt, nothing is written 
   const { db, sql, lease } = await setUp("w");
   const proxy = await startCuttingProxy(db);
   cleanup.push(() => proxy.stop());
+  // A client on which the question itself fails with an ERROR answer (as a missing privilege would).
+  await sql.unsafe(`CREATE FUNCTION public.txid_status(bigint) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'permission denied for function txid_status'; END $$`);
+  const refusing = postgres(db, { max: 1, onnotice: () => {}, connection: { search_path: "public, pg_catalog" } });
+  cleanup.push(() => refusing.end());
   const connect = () => postgres(proxy.url, { max: 1, onnotice: () => {} });
   proxy.rule = { statement: "commit", when: "after" };
-  let failures = 0;
+  const errors: string[] = [];
   const committed = await commitBatch(connect(), "w", lease.epoch, batchOf(70n, 79n), {
     attemptTimeoutMs: 20_000,
     hooks: {
-      onRetry: () => {
-        failures++;
-        // The commit's answer is lost; then the question whether it committed is cut twice.
-        if (failures === 1) proxy.rule = { statement: "txid_status", when: "before" };
-        if (failures === 3) proxy.rule = undefined;
+      onRetry: (error) => {
+        errors.push((error as Error).message);
+        proxy.rule = undefined;
       },
-      renew: connect,
+      // The commit's answer is lost; the first question whether it committed is refused.
+      renew: () => (errors.length === 1 ? refusing : connect()),
     },
   });
-  expect(failures).toBe(3);
-  expect(committed.map((c) => [c.batch.first, c.batch.last])).toEqual([[70n, 79n]]);
-  const [{ n }] = (await sql`SELECT count(*)::int AS n FROM ingest_ranges WHERE first_tick = 70`) as unknown as [{ n: number }];
+  expect(errors.length).toBe(2);
+  expect(errors[1]).toContain("permission denied for function txid_status");
+  expect(committed.map((c) => [c.batch.first, c.batch.last, c.batch.rejected.length])).toEqual([[70n, 79n, 0]]);
+  const [{ n }] = (await sql`SELECT count(*)::int AS n FROM ingest_ranges WHERE first_tick >= 70`) as unknown as [{ n: number }];
   expect(n).toBe(1);
 }, 30_000);
 
