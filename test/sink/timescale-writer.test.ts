@@ -7,7 +7,7 @@ import postgres from "postgres";
 import { TickSchema } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
 import { BatchBuilder, type Batch } from "../../src/sink/batch.ts";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
-import { commitBatch, resolveAttempt, writeBatch, type CommitOptions } from "../../src/sink/timescale-writer.ts";
+import { commitBatch, resolveAttempt, writeBatch, type Attempt, type CommitOptions } from "../../src/sink/timescale-writer.ts";
 import { startCuttingProxy } from "../support/cutting-proxy.ts";
 import { migratedDatabase } from "../support/database.ts";
 
@@ -246,4 +246,27 @@ test("after a server restart a reused transaction id is not taken for the attemp
   await writeBatch(sql, "w", lease.epoch, batch);
   const [range] = await sql`SELECT committed_at::text AS at FROM ingest_ranges WHERE first_tick = 90`;
   expect(await resolveAttempt(sql, "w", batch, { ...beforeRestart, startedAt: range!.at as string })).toBe(true);
+}, 30_000);
+
+test("an attempt whose transaction is still running (its session not yet noticed dead) is ended before it is judged", async () => {
+  const { db, sql } = await setUp("w");
+  const stale = postgres(db, { max: 1, onnotice: () => {} });
+  cleanup.push(() => stale.end({ timeout: 0 }));
+  let noted!: (attempt: Attempt) => void;
+  const attempt = new Promise<Attempt>((resolve) => (noted = resolve));
+  const running = stale
+    .begin(async (tx) => {
+      const [me] = await tx`SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS s, now()::text AS t`;
+      noted({ xid: me!.xid, pid: me!.pid, serverStartedAt: me!.s, startedAt: me!.t });
+      await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick) VALUES ('w', 95, 96)`;
+      await Bun.sleep(60_000); // the commit would come later, if the session were let live
+    })
+    .then(
+      () => "committed",
+      () => "ended",
+    );
+  expect(await resolveAttempt(sql, "w", batchOf(95n, 96n), await attempt)).toBe(false);
+  expect(await running).toBe("ended");
+  const [{ n }] = (await sql`SELECT count(*)::int AS n FROM ingest_ranges`) as unknown as [{ n: number }];
+  expect(n).toBe(0);
 }, 30_000);
