@@ -28,7 +28,7 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
   const shownDir = shortPath(state.dir);
   const server = await startPostgres(state);
   const url = databaseUrl(server.url, DEMO_DATABASE);
-  out.say(`PostgreSQL started on 127.0.0.1:${server.port}, data in ${shownDir}/postgres`);
+  out.say(`PostgreSQL started on 127.0.0.1:${server.port}, data in ${shownDir}/postgres${relocation(server)}`);
   let sql: Sql | undefined;
   try {
     out.say(`Schema: ${await prepareDatabase(server.url, DEMO_DATABASE, false)}`);
@@ -71,6 +71,13 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
     await sql?.end();
     await server.stop();
   }
+}
+
+/** As root, where the data really is when the postgres user cannot enter the demo's folder. */
+function relocation(server: EmbeddedPostgresServer): string {
+  return server.clusterDir === server.dataDir
+    ? ""
+    : ` (a link to ${server.clusterDir}: the postgres user, which runs PostgreSQL for root, cannot enter this folder)`;
 }
 
 /** Relative to the current folder when inside it: `.demo`, not /home/.../tick-ingester/.demo. */
