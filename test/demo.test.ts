@@ -1,7 +1,7 @@
 // `bun run demo` as a new user runs it: a first run stores ticks, a second run resumes from the
 // first one's checkpoint and stops cleanly on Ctrl+C (SIGINT), each with exit status 0.
 import { expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -60,3 +60,20 @@ test("the demo stores ticks, then resumes from its checkpoint and stops on Ctrl+
     rmSync(parent, { recursive: true, force: true });
   }
 }, 60_000);
+
+test("a demo folder whose PostgreSQL cannot start: the demo exits 1 at once, with the server's reason", async () => {
+  const parent = mkdtempSync(join(tmpdir(), "tick-demo-test-"));
+  chmodSync(parent, 0o755);
+  const dir = join(parent, "demo");
+  // A cluster folder that is not a cluster: PG_VERSION and nothing else.
+  mkdirSync(join(dir, "postgres"), { recursive: true });
+  writeFileSync(join(dir, "postgres", "PG_VERSION"), "17\n");
+  try {
+    const demo = startDemo(["--duration", "3s", "--dir", dir]);
+    const status = await demo.exited;
+    expect({ status, output: demo.output() }).toMatchObject({ status: 1 });
+    expect(demo.output()).toMatch(/The demo failed: PostgreSQL did not start on port \d+ with data in .*\/postgres: it exited with status \d+: postgres: could not access the server configuration file/);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+}, 30_000);
