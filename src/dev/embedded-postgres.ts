@@ -73,7 +73,7 @@ export function isAlive(pid: number): boolean {
 }
 
 const START_TIMEOUT_MS = 60_000;
-/** The server's messages in English, which `ready` below depends on. */
+/** The server's messages in English: its start is seen in "ready to accept connections". */
 const MESSAGES_LOCALE = "C";
 const running = new Set<ChildProcess>();
 // A server left running by a process that exits without stopping it is shut down (fast mode).
