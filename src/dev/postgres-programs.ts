@@ -92,7 +92,7 @@ function lookUp(user: string): Account | undefined {
 }
 
 /** True when `account` can enter `dir`: every folder on the way lets it through. */
-export function canEnter(account: Account, dir: string): boolean {
+function canEnter(account: Account, dir: string): boolean {
   return spawnSync("test", ["-x", dir], { ...account, cwd: "/" }).status === 0;
 }
 
