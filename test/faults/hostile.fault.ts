@@ -1,0 +1,101 @@
+// A hostile sequencer (or a proxy in front of it): statuses that lie about their cause, tick
+// numbers far ahead of the chain, messages that say two numbers, kills in the middle of a
+// backfill, and a flood of messages that are not ticks while the database is away. Each must end
+// with every tick stored once, or kept as a reject, and nothing lost, doubled or altered.
+import { expect, test } from "bun:test";
+import { TestClient } from "../simulator/client.ts";
+import { FIRST, scenario, seconds } from "./harness.ts";
+import { vmRssMb } from "./outage.ts";
+
+const range = (from: bigint, count: number) => Array.from({ length: count }, (_, i) => from + BigInt(i));
+
+test("RESOURCE_EXHAUSTED for overload mid-stream: reconnect, reject nothing", async () => {
+  await scenario("hostile/resource-exhausted", async (s) => {
+    await s.database();
+    const exhaust = [FIRST + 1000n, FIRST + 3000n];
+    await s.stream({ count: 5000, faults: { exhaust } });
+    const proc = s.ingester();
+    await s.finish(proc);
+    await s.verify(`the stream ended with RESOURCE_EXHAUSTED ("too many streams") after ${exhaust.length} ticks`);
+    expect(proc.output()).not.toContain("too_large");
+  });
+}, 60_000);
+
+test("a tick numbered 2^64-1 in the stream: kept as a reject, history intact", async () => {
+  await scenario("hostile/far-ahead", async (s) => {
+    await s.database();
+    const leap = [FIRST + 1000n, FIRST + 2500n];
+    await s.stream({ count: 4000, faults: { leap } });
+    const proc = s.ingester();
+    await s.finish(proc);
+    await s.verify(`after ${leap.length} ticks the stream sent a tick numbered 2^64-1`);
+    expect(proc.output()).toContain("implausible_tick_number");
+  });
+}, 60_000);
+
+test("a message with field 1 twice, as varint and fixed64: a reject, never filed under another number", async () => {
+  await scenario("hostile/two-numbers", async (s) => {
+    await s.database();
+    const hostile = [FIRST + 1000n, FIRST + 1001n, FIRST + 2000n].map((tick) => ({ tick, kind: "two-numbers" as const }));
+    await s.stream({ count: 3000, faults: { hostile } });
+    await s.finish(s.ingester());
+    await s.verify(`${hostile.length} ticks served with field 1 again as fixed64 reading as the number before`, { rejected: hostile.length });
+  });
+}, 60_000);
+
+test("SIGKILL during a backfill over short committed ranges", async () => {
+  await scenario("hostile/sigkill-backfill", async (s) => {
+    await s.database();
+    // The stream leaves out a long run, so the ingester fetches it with GetTick in batches of 12.
+    const omit = range(FIRST + 200n, 3000);
+    await s.stream({ count: 4000, faults: { omit } });
+    const env = { BATCH_SIZE: "12", FLUSH_INTERVAL: "20ms", WORKER_COUNT: "3" };
+    const delays: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const proc = s.ingester(env);
+      await s.started(proc);
+      await s.waitFor((await s.checkpoint()) + 300n, proc);
+      const delay = s.between(100, 600);
+      delays.push(delay);
+      await Bun.sleep(delay);
+      await s.sigkill(proc);
+    }
+    await s.finish(s.ingester(env));
+    await s.verify(`3 SIGKILLs ${delays.map(seconds).join(", ")} into a backfill of ${omit.length} omitted ticks; BATCH_SIZE 12, 3 workers`);
+  });
+}, 120_000);
+
+test("undecodable messages during a database outage: the stream pauses, memory stays bounded", async () => {
+  await scenario("hostile/junk-outage", async (s) => {
+    const pg = await s.postgres();
+    await s.database(pg);
+    const stallAt = FIRST + 2000n;
+    const junkAt = FIRST + 2500n;
+    const junk = 1500; // 64 KiB each: 96 MiB of messages that are not ticks
+    const sim = await s.stream({ count: 6000, faults: { stall: [{ tick: stallAt, ms: 4000 }], junk: [{ tick: junkAt, count: junk }] } });
+    const bufferBytes = 4 * 1024 * 1024;
+    const proc = s.ingester({ BUFFER_BYTES: String(bufferBytes) });
+    const client = new TestClient(sim.address);
+    try {
+      await s.started(proc);
+      await s.waitFor(stallAt, proc);
+      const rssBefore = vmRssMb(proc.proc.pid);
+      await pg.stop();
+      await Bun.sleep(10_000); // the stall ends, the junk arrives with nowhere to go
+      const rssDuring = vmRssMb(proc.proc.pid);
+      const head = (await client.getStatus()).currentTick;
+      await pg.start();
+      await s.finish(proc);
+      await s.verify(
+        `${junk} undecodable 64 KiB messages during a 10 s outage, BUFFER_BYTES 4 MiB: VmRSS ${rssBefore.toFixed(0)} MB before, ` +
+          `${rssDuring.toFixed(0)} MB during; the stream stopped ${head - junkAt} ticks after the junk`,
+      );
+      // Unbounded, the junk (and its copies on the way to a Worker) would hold hundreds of MB, and
+      // the stream would have run on to its last tick.
+      expect(head).toBeLessThan(s.last);
+      expect(rssDuring - rssBefore).toBeLessThan(90);
+    } finally {
+      client.close();
+    }
+  });
+}, 120_000);
