@@ -61,3 +61,13 @@ test("committedWithin clips the committed ranges to the asked range", () => {
   expect(s.committedWithin(160n, 305n)).toEqual([[160n, 199n], [300n, 305n]]);
   expect(s.committedWithin(200n, 299n)).toEqual([]);
 });
+
+test("asking about ticks ahead does not forget the committed ranges before them (the backfill looks ahead)", () => {
+  const s = new Sequencer(100n, [[103n, 114n], [120n, 131n]]);
+  expect(s.isCommitted(125n)).toBe(true); // a look-ahead past the first range
+  for (let n = 103n; n <= 114n; n++) expect(s.isCommitted(n)).toBe(true);
+  expect(s.isCommitted(115n)).toBe(false);
+  expect(s.committedWithin(100n, 140n)).toEqual([[103n, 114n], [120n, 131n]]);
+  s.pass(114n);
+  expect(s.isCommitted(120n)).toBe(true);
+});
