@@ -44,3 +44,22 @@ test("bytes that are not a Tick are refused", () => {
     expect(() => peekTick(new Uint8Array(bytes))).toThrow();
   }
 });
+
+test("a message that says its number twice, or under another wire type, is refused: it could be filed under one number and stored under another", async () => {
+  const first = 51_548_050_841n;
+  const n = first + 10n;
+  const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: first, faults: { hostile: [{ tick: n, kind: "two-numbers" }] } }));
+  try {
+    const bytes = sim.tickBytes(n);
+    expect(fromBinary(TickSchema, bytes).tickNumber).toBe(n - 1n); // what a Worker would store it as
+    expect(() => peekTick(bytes)).toThrow("field 1 (tick_number) has wire type Bit64, not Varint");
+  } finally {
+    await sim.stop();
+  }
+  const twice = new Uint8Array([...toBinary(TickSchema, create(TickSchema, { tickNumber: 100n })), ...toBinary(TickSchema, create(TickSchema, { tickNumber: 99n }))]);
+  expect(fromBinary(TickSchema, twice).tickNumber).toBe(99n);
+  expect(() => peekTick(twice)).toThrow("field 1 (tick_number) appears twice");
+  const proof = (output: string) => toBinary(TickSchema, create(TickSchema, { tickNumber: 5n, vdfProof: { output } }));
+  const twoProofs = new Uint8Array([...proof("a"), ...proof("b").subarray(2)]);
+  expect(() => peekTick(twoProofs)).toThrow("field 2 (vdf_proof) appears twice");
+});
