@@ -2,12 +2,13 @@
 // (fetching what the stream skipped); the dispatcher streams it into a Worker's ring; the Worker
 // decodes, validates, encodes and commits its batch with the batch's range; the commit report
 // moves the watermark, and the checkpointer records the watermark in the database.
+import type * as grpc from "@grpc/grpc-js";
 import postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
 import { Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
-import { ContinuumClient } from "../source/continuum-client.ts";
+import { ContinuumClient, isMessageTooLarge } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
 import type { CommitReport, LogReport, SinkSpec } from "./batch-protocol.ts";
@@ -319,12 +320,24 @@ export class Ingester {
     }
   }
 
-  /** The stream failed on a message too large to receive: the tick it was is a reject. */
+  /**
+   * The stream ended on a message too large to receive. Only if GetTick fails the same way for the
+   * next tick was that message the tick: a reject. If GetTick has it, it is taken from there; on
+   * any other answer the stream reconnects as after any error.
+   */
   private async rejectUnreadable(detail: string) {
     const n = this.sequencer.next;
     if (n === undefined) return;
-    this.sequencer.pass(n);
-    await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.client.getTick(n);
+    } catch (error) {
+      if (!isMessageTooLarge(error as grpc.StatusObject)) return;
+      this.sequencer.pass(n);
+      await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
+      return;
+    }
+    if (bytes !== undefined) await this.accept(bytes);
   }
 
   private onCommit(report: CommitReport) {

@@ -20,6 +20,8 @@ export const BROKEN_LINK = "0".repeat(64);
 /** Payload of a `big-payload` tick: 4 MiB, so the tick exceeds gRPC's default 4 MiB message limit. */
 export const BIG_PAYLOAD_BYTES = 4 * 1024 * 1024;
 const BIG_PAYLOAD = 3;
+/** Payload of an `oversize` tick: 17 MiB, more than the ingester accepts in one message (16 MiB). */
+export const OVERSIZE_PAYLOAD_BYTES = 17 * 1024 * 1024;
 
 /** Bytes that start like tick n, then announce a 100-byte vdf_proof and end after 10: no decoder accepts them. */
 export function garbageBytes(n: bigint): Buffer {
@@ -59,6 +61,7 @@ function makeHostile(shape: TickShape, n: bigint, tick: Tick, kind: HostileKind)
   if (kind === "big-nonce") transaction.nonce = BIG_NONCE;
   if (kind === "max-nonce") transaction.nonce = MAX_NONCE;
   if (kind === "big-payload") transaction.payload = new KeyedRandom(shape.seed, n, BIG_PAYLOAD).bytes(BIG_PAYLOAD_BYTES);
+  if (kind === "oversize") transaction.payload = new KeyedRandom(shape.seed, n, BIG_PAYLOAD).bytes(OVERSIZE_PAYLOAD_BYTES);
   reseal(tick);
 }
 

@@ -13,6 +13,19 @@ import {
 /** A tick message larger than this is refused by the client (and stored as a reject). */
 export const MAX_TICK_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Whether a call failed because a message exceeded MAX_TICK_BYTES, as grpc-js reports it. The
+ * status code alone says nothing: servers and proxies answer RESOURCE_EXHAUSTED for overload and
+ * quotas too.
+ */
+export function isMessageTooLarge(status: { code?: unknown; details?: unknown }): boolean {
+  return (
+    status.code === grpc.status.RESOURCE_EXHAUSTED &&
+    typeof status.details === "string" &&
+    /^Received message (larger than max|that decompresses to a size larger than)/.test(status.details)
+  );
+}
+
 export interface ContinuumOptions {
   tls?: boolean;
   caFile?: string;

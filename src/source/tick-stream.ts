@@ -3,14 +3,14 @@
 // Ticks are handed over one at a time; while the handler is busy the call is paused, so its
 // buffer stays small and HTTP/2 flow control slows the sender.
 import * as grpc from "@grpc/grpc-js";
-import type { ContinuumClient } from "./continuum-client.ts";
+import { isMessageTooLarge, type ContinuumClient } from "./continuum-client.ts";
 
 export interface TickStreamOptions {
   /** The tick to ask for on each (re)connection; 0 means the latest. */
   resumeFrom: () => bigint;
   /** Returns a promise only when it must be waited for. */
   onTick: (bytes: Uint8Array) => void | Promise<void>;
-  /** The server sent a message larger than the client accepts. */
+  /** The call ended on a message larger than the client accepts (by grpc-js's account). */
   onTooLarge: (detail: string) => void | Promise<void>;
   signal: AbortSignal;
   /** No message for this long means a stalled stream: reconnect. */
@@ -92,7 +92,7 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
       await busy;
       if (failed) return;
       const status = finalStatus;
-      if (status.code === grpc.status.RESOURCE_EXHAUSTED) {
+      if (isMessageTooLarge(status)) {
         try {
           await options.onTooLarge(status.details);
         } catch (error) {

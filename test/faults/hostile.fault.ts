@@ -10,15 +10,18 @@ import { vmRssMb } from "./outage.ts";
 
 const range = (from: bigint, count: number) => Array.from({ length: count }, (_, i) => from + BigInt(i));
 
-test("RESOURCE_EXHAUSTED for overload mid-stream: reconnect, reject nothing", async () => {
+test("RESOURCE_EXHAUSTED for overload mid-stream: reconnect, reject nothing; a tick really too large is a reject", async () => {
   await scenario("hostile/resource-exhausted", async (s) => {
     await s.database();
     const exhaust = [FIRST + 1000n, FIRST + 3000n];
-    await s.stream({ count: 5000, faults: { exhaust } });
+    const oversize = FIRST + 2000n;
+    await s.stream({ count: 5000, faults: { exhaust, hostile: [{ tick: oversize, kind: "oversize" }] } });
     const proc = s.ingester();
     await s.finish(proc);
-    await s.verify(`the stream ended with RESOURCE_EXHAUSTED ("too many streams") ${exhaust.length} times`);
-    expect(proc.output()).not.toContain("too_large");
+    await s.verify(`the stream ended with RESOURCE_EXHAUSTED ("too many streams") ${exhaust.length} times, and once on a 17 MiB tick`, { rejected: 1 });
+    const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+    const rejects = await sql`SELECT tick_number::text AS n, split_part(reason, ':', 1) AS code FROM tick_rejects`.finally(() => sql.end());
+    expect(rejects.map((r) => ({ ...r }))).toEqual([{ n: oversize.toString(), code: "too_large" }]);
   });
 }, 60_000);
 
