@@ -49,7 +49,7 @@ export const simulatorFields = {
   stall: field({ env: "SIM_STALL", flag: "--stall", schema: tickList(duration, "51548050900:5s"), help: "Fault: TICK:DURATION, pause before sending the tick (once)" }),
   hostile: field({ env: "SIM_HOSTILE", flag: "--hostile", schema: tickList(oneOf(HOSTILE_KINDS), `51548050900:${HOSTILE_KINDS[0]}`), help: `Fault: TICK:KIND, valid but hostile content in the tick's first transaction; KIND is ${HOSTILE_KINDS.join(", ")}` }),
   exhaust: field({ env: "SIM_EXHAUST", flag: "--exhaust", schema: ticks("51548050900"), help: "Fault: end the stream with RESOURCE_EXHAUSTED (an overload, not a large tick) right after these ticks (once each)" }),
-  leap: field({ env: "SIM_LEAP", flag: "--leap", schema: ticks("51548050900"), help: "Fault: after these ticks, every stream sends the tick's content numbered 2^64-1" }),
+  leap: field({ env: "SIM_LEAP", flag: "--leap", schema: ticks("51548050900"), help: "Fault: after these ticks, every stream sends the tick's content numbered 2^64-2, then 2^64-1" }),
   junk: field({ env: "SIM_JUNK", flag: "--junk", schema: tickList(wholeNumber(1, 10_000_000), "51548050900:1000"), help: "Fault: TICK:COUNT, after the tick send COUNT messages of 64 KiB that are not Tick messages (once)" }),
   logLevel: field({ env: "SIM_LOG_LEVEL", flag: "--log-level", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
 };

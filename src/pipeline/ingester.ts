@@ -21,6 +21,10 @@ const CHECKPOINT_INTERVAL_MS = 1_000;
 const BACKFILL_WINDOW = 16;
 /** Above this many missing ticks, first look for where the sequencer's history begins. */
 const BACKFILL_SEARCH_ABOVE = 1_000n;
+/** A stream that skips more ticks than this must show the sequencer vouches for the tick it sent. */
+const CHECK_JUMPS_ABOVE = BigInt(BACKFILL_WINDOW);
+/** No tick can follow this one: the next number would not fit the checkpoint. */
+const LAST_TICK_NUMBER = 2n ** 64n - 1n;
 
 /** What the ingester tells the outside (metrics, logs); it knows nothing of either. */
 export interface IngesterEvents {
@@ -67,6 +71,14 @@ export interface IngesterStatus {
 }
 
 export class SchemaMissing extends Error {}
+
+function peekOrError(bytes: Uint8Array): PeekedTick | Error {
+  try {
+    return peekTick(bytes);
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
   if (error.code === "42P01") {
@@ -220,22 +232,55 @@ export class Ingester {
       return this.dispatcher.reject(undefined, "undecodable", `not a valid Tick message: ${(error as Error).message}`, bytes);
     }
     if (tick.tickNumber === 0n) return this.dispatcher.reject(undefined, "zero_tick_number", "tick_number is 0", bytes);
-    if (this.sql && !this.watermark) return this.startFrom(tick.tickNumber).then(() => this.accept(bytes));
+    if (this.sql && !this.watermark) return this.startFrom(tick, bytes);
     const decision = this.sequencer.offer(tick);
     switch (decision.kind) {
       case "accept":
         return this.dispatcher.tick(tick.tickNumber, bytes, decision.chainBreak);
       case "gap":
-        return this.backfill(decision.first, decision.last).then(() => this.accept(bytes));
+        return this.placeAfterGap(tick, bytes, decision.first, decision.last);
       default:
         this.events.repeated();
     }
   }
 
   /** START_TICK=0 on a new database: the first tick the stream sends becomes the checkpoint. */
-  private async startFrom(tickNumber: bigint) {
-    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tickNumber), []);
+  private async startFrom(tick: PeekedTick, bytes: Uint8Array) {
+    const doubt = await this.doubt(tick.tickNumber);
+    if (doubt) return this.rejectImplausible(tick.tickNumber, doubt, bytes);
+    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tick.tickNumber), []);
     this.sequencer = new Sequencer(this.watermark!.next);
+    await this.accept(bytes);
+  }
+
+  /** The stream skipped [first, last] and sent `tick`: fetch what it skipped, then place the tick. */
+  private async placeAfterGap(tick: PeekedTick, bytes: Uint8Array, first: bigint, last: bigint) {
+    if (last - first + 1n > CHECK_JUMPS_ABOVE) {
+      const doubt = await this.doubt(tick.tickNumber);
+      if (doubt) return this.rejectImplausible(tick.tickNumber, `${last - first + 1n} ticks ahead of the expected ${first}, and ${doubt}`, bytes);
+    }
+    await this.backfill(first, last);
+    await this.accept(bytes);
+  }
+
+  /**
+   * Why tick n, sent far ahead of the expected one, is not to be believed; undefined when the
+   * sequencer vouches for it: GetStatus has produced it (when it answers) and GetTick has it.
+   */
+  private async doubt(n: bigint): Promise<string | undefined> {
+    if (n === LAST_TICK_NUMBER) return "no tick can follow it";
+    const head = await this.client.currentTick().catch(() => undefined);
+    if (head !== undefined && n > head) return `GetStatus says the current tick is ${head}`;
+    const served = await this.fetchTick(n);
+    if (served === undefined) return `GetTick(${n}) found no such tick`;
+    const peeked = peekOrError(served);
+    if (peeked instanceof Error) return `GetTick(${n}) returned bytes that are not a Tick (${peeked.message})`;
+    return peeked.tickNumber === n ? undefined : `GetTick(${n}) returned tick ${peeked.tickNumber}`;
+  }
+
+  /** A tick number the sequencer does not vouch for: kept as a reject under no number, and not placed. */
+  private rejectImplausible(n: bigint, why: string, bytes: Uint8Array) {
+    return this.dispatcher.reject(undefined, "implausible_tick_number", `tick ${n}: ${why}`, bytes);
   }
 
   /** The stream skipped [first, last]: fetch each tick with GetTick, a few at a time, in order. */
@@ -259,15 +304,10 @@ export class Ingester {
         await this.dispatcher.gap(n, "not in the stream and GetTick found no such tick");
         continue;
       }
-      let tick: PeekedTick | undefined;
-      try {
-        tick = peekTick(bytes);
-      } catch {
-        tick = undefined;
-      }
-      if (tick?.tickNumber !== n) {
+      const tick = peekOrError(bytes);
+      if (tick instanceof Error || tick.tickNumber !== n) {
         this.sequencer.pass(n);
-        const got = tick ? `tick ${tick.tickNumber}` : "bytes that are not a Tick";
+        const got = tick instanceof Error ? `bytes that are not a Tick (${tick.message})` : `tick ${tick.tickNumber}`;
         await this.dispatcher.reject(n, "backfill_mismatch", `GetTick(${n}) returned ${got}`, bytes);
         continue;
       }

@@ -26,14 +26,14 @@ export interface Faults {
   hostile?: { tick: bigint; kind: HostileKind }[];
   /** End the stream with RESOURCE_EXHAUSTED ("too many streams", an overload, not a large tick) right after the tick (once). */
   exhaust?: bigint[];
-  /** Every stream that passes the tick then sends its content under the number 2^64-1 (LEAP_TICK). */
+  /** Every stream that passes the tick then sends its content under the numbers LEAP_TICKS. */
   leap?: bigint[];
   /** After the tick, the stream sends `count` messages of JUNK_BYTES that are not Tick messages (once). */
   junk?: { tick: bigint; count: number }[];
 }
 
-/** The number a `leap` sends: as far ahead of any chain as a uint64 goes. */
-export const LEAP_TICK = 2n ** 64n - 1n;
+/** The numbers a `leap` sends: as far ahead of any chain as a uint64 goes, and the one before. */
+export const LEAP_TICKS = [2n ** 64n - 2n, 2n ** 64n - 1n];
 /** Size of one `junk` message. */
 export const JUNK_BYTES = 64 * 1024;
 

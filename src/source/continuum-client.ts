@@ -1,10 +1,12 @@
 // The Continuum SequencerService over @grpc/grpc-js, handing out tick messages as raw bytes: the
 // main thread only peeks at them, and Workers decode them.
 import { readFileSync } from "node:fs";
-import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import * as grpc from "@grpc/grpc-js";
 import {
+  GetStatusRequestSchema,
+  GetStatusResponseSchema,
   GetTickRequestSchema,
   SequencerService,
   StreamTicksRequestSchema,
@@ -73,6 +75,20 @@ export class ContinuumClient {
         { tickNumber },
         { deadline: Date.now() + timeoutMs },
         (error, response) => (error ? reject(error) : resolve(tickOfGetTickResponse(response!))),
+      );
+    });
+  }
+
+  /** GetStatus's current_tick: the newest tick the sequencer has produced. */
+  currentTick(timeoutMs = 10_000): Promise<bigint> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        methodPath(SequencerService.method.getStatus.name),
+        encoder(GetStatusRequestSchema),
+        passBytes,
+        {},
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => (error ? reject(error) : resolve(fromBinary(GetStatusResponseSchema, response!).currentTick)),
       );
     });
   }
