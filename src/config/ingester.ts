@@ -1,7 +1,7 @@
 // The ingester's configuration: the seed README's variables with its names and defaults,
 // and the few this service adds. `tick-ingester run --help` prints this table.
 import type { ConfigOf, Field } from "./load.ts";
-import { boolean, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
+import { boolean, byteSize, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
 
 const field = <T>(f: Field<T>) => f;
 
@@ -29,6 +29,7 @@ export const ingesterFields = {
   dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
   dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
   bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
+  bufferBytes: field({ env: "BUFFER_BYTES", schema: byteSize(1), default: "64MiB", help: "Bytes of tick messages and rejects in flight (not yet committed); reading waits above it" }),
   workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core" }),
   batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Ticks per batch write" }),
   flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Max time before flushing a partial batch" }),
@@ -57,6 +58,7 @@ export function checkIngester(config: IngesterConfig): string[] {
   if (config.continuumGrpcUrl === undefined) problems.push("CONTINUUM_GRPC_URL is required (e.g. localhost:50051)");
   if (config.outputMode === "timescale" && config.databaseUrl === undefined)
     problems.push("DATABASE_URL is required when OUTPUT_MODE=timescale");
+  if (config.streamIdleTimeout === 0) problems.push("STREAM_IDLE_TIMEOUT=0s would give up on every stream at once: expected a duration above 0, e.g. 10s");
   if (config.dbMinConnections > config.dbMaxConnections)
     problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
   if (config.outputMode === "timescale" && config.workerCount + SUPPORT_CONNECTIONS > config.dbMaxConnections)

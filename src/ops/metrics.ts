@@ -18,6 +18,7 @@ export interface Metrics {
   ticks: Counter<"status">;
   bufferSize: Gauge;
   bufferCapacity: Gauge;
+  bufferBytes: Gauge;
   writeDuration: Histogram;
   reconnects: Counter;
   /** A float: exact up to 2^53 (9,007,199,254,740,992), the nearest double above. */
@@ -85,6 +86,7 @@ export function createMetrics(): Metrics {
     ticks,
     bufferSize: new Gauge({ name: "tick_ingester_buffer_size", help: "Ticks waiting in the pipeline's buffer", registers }),
     bufferCapacity: new Gauge({ name: "tick_ingester_buffer_capacity", help: "Capacity of the tick buffer (BUFFER_SIZE)", registers }),
+    bufferBytes: new Gauge({ name: "tick_ingester_buffer_bytes", help: "Bytes of tick messages and rejects in the pipeline, not yet committed (bounded by BUFFER_BYTES)", registers }),
     writeDuration: new Histogram({
       name: "tick_ingester_write_duration_seconds",
       help: "Duration of one batch's database transaction (all three COPYs and the commit)",

@@ -74,6 +74,7 @@ export function observeIngester(options: {
     events,
     sample(status) {
       metrics.bufferSize.set(status.ticksInFlight);
+      metrics.bufferBytes.set(status.recordBytesInFlight);
       if (status.nextTick !== undefined) metrics.lastCommittedTick.set(Number(status.nextTick - 1n));
       const now = Date.now();
       if (now - lastSummaryAt < options.summaryIntervalMs) return;

@@ -47,6 +47,7 @@ export type IngesterSettings = Pick<
   | "serviceName"
   | "startTick"
   | "bufferSize"
+  | "bufferBytes"
   | "workerCount"
   | "batchSize"
   | "flushInterval"
@@ -63,6 +64,8 @@ export interface IngesterStatus {
   disconnectedSinceMs?: number;
   workersAlive: boolean;
   ticksInFlight: number;
+  /** Bytes of the records in flight, rejects included (bounded by BUFFER_BYTES). */
+  recordBytesInFlight: number;
   /** Every tick below this is committed. */
   nextTick?: bigint;
   lastCommitAtMs?: number;
@@ -130,7 +133,7 @@ export class Ingester {
     });
     this.dispatcher = new Dispatcher(
       this.pool,
-      { batchSize: settings.batchSize, bufferSize: settings.bufferSize, flushIntervalMs: settings.flushInterval },
+      { batchSize: settings.batchSize, bufferSize: settings.bufferSize, bufferBytes: settings.bufferBytes, flushIntervalMs: settings.flushInterval },
       this.abort.signal,
     );
   }
@@ -410,6 +413,7 @@ export class Ingester {
       disconnectedSinceMs: this.disconnectedSince,
       workersAlive: this.workersAlive,
       ticksInFlight: this.dispatcher.ticksInFlight,
+      recordBytesInFlight: this.dispatcher.recordBytesInFlight,
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
       newestCommittedMicros: this.newestCommittedMicros,
