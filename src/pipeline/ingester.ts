@@ -8,12 +8,12 @@ import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
 import { Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
-import { ContinuumClient, isMessageTooLarge } from "../source/continuum-client.ts";
+import { ContinuumClient, isMessageTooLarge, MAX_TICK_BYTES } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
 import type { CommitReport, LogReport, SinkSpec } from "./batch-protocol.ts";
 import { Aborted, Dispatcher } from "./dispatcher.ts";
-import { Sequencer } from "./sequencer.ts";
+import { sameBytes, Sequencer, type Decision } from "./sequencer.ts";
 import { Watermark } from "./watermark.ts";
 import { WorkerPool } from "./workers.ts";
 
@@ -75,6 +75,12 @@ export interface IngesterStatus {
 
 export class SchemaMissing extends Error {}
 
+interface UnreadableMessage {
+  code: string;
+  detail: string;
+  bytes: Uint8Array;
+}
+
 function peekOrError(bytes: Uint8Array): PeekedTick | Error {
   try {
     return peekTick(bytes);
@@ -105,6 +111,8 @@ export class Ingester {
   private newestCommittedMicros: bigint | undefined;
   private workersAlive = true;
   private reading: Promise<void> = Promise.resolve();
+  /** Stream messages without a usable tick number, until the next tick shows what they were. */
+  private unreadable: UnreadableMessage[] = [];
 
   private constructor(
     private readonly settings: IngesterSettings,
@@ -211,6 +219,9 @@ export class Ingester {
           this.events.connected(startTick);
         },
         onDisconnect: (reason, retryInMs) => {
+          // No later tick of this stream can show what the held message was. Only stopping can
+          // fail this, and then the message is read again on the next start.
+          this.rejectUnreadableMessages().catch(() => {});
           this.streamConnected = false;
           this.disconnectedSince ??= Date.now();
           this.events.disconnected(reason, retryInMs);
@@ -228,15 +239,16 @@ export class Ingester {
 
   /** Places one tick from the stream; returns a promise only when the caller must wait. */
   private accept(bytes: Uint8Array): void | Promise<void> {
-    let tick: PeekedTick;
-    try {
-      tick = peekTick(bytes);
-    } catch (error) {
-      return this.dispatcher.reject(undefined, "undecodable", `not a valid Tick message: ${(error as Error).message}`, bytes);
-    }
-    if (tick.tickNumber === 0n) return this.dispatcher.reject(undefined, "zero_tick_number", "tick_number is 0", bytes);
+    const tick = peekOrError(bytes);
+    if (tick instanceof Error) return this.holdUnreadable({ code: "undecodable", detail: `not a valid Tick message: ${tick.message}`, bytes });
+    if (tick.tickNumber === 0n) return this.holdUnreadable({ code: "zero_tick_number", detail: "tick_number is 0", bytes });
     if (this.sql && !this.watermark) return this.startFrom(tick, bytes);
     const decision = this.sequencer.offer(tick);
+    if (decision.kind !== "gap" && this.unreadable.length > 0) return this.rejectUnreadableMessages().then(() => this.place(tick, bytes, decision));
+    return this.place(tick, bytes, decision);
+  }
+
+  private place(tick: PeekedTick, bytes: Uint8Array, decision: Decision): void | Promise<void> {
     switch (decision.kind) {
       case "accept":
         return this.dispatcher.tick(tick.tickNumber, bytes, decision.chainBreak);
@@ -245,6 +257,32 @@ export class Ingester {
       default:
         this.events.repeated();
     }
+  }
+
+  /**
+   * A stream message without a usable number is most likely a tick the stream skips: the backfill
+   * finds the same bytes with GetTick and rejects them under that number. It is held until then,
+   * so that it is not also rejected without a number: one message, one reject row. A few are held
+   * (what one backfill window fetches, and at most MAX_TICK_BYTES); the oldest goes beyond that.
+   */
+  private holdUnreadable(message: UnreadableMessage): void | Promise<void> {
+    this.unreadable.push(message);
+    const held = this.unreadable.reduce((sum, m) => sum + m.bytes.byteLength, 0);
+    if (this.unreadable.length > BACKFILL_WINDOW || held > MAX_TICK_BYTES) {
+      const { code, detail, bytes } = this.unreadable.shift()!;
+      return this.dispatcher.reject(undefined, code, detail, bytes);
+    }
+  }
+
+  /** The held messages were not ticks the stream skipped: they are rejects without a number. */
+  private async rejectUnreadableMessages() {
+    for (const { code, detail, bytes } of this.unreadable.splice(0)) await this.dispatcher.reject(undefined, code, detail, bytes);
+  }
+
+  /** The held message with these bytes, taken out of the held ones. */
+  private takeUnreadable(bytes: Uint8Array): UnreadableMessage | undefined {
+    const i = this.unreadable.findIndex((m) => sameBytes(m.bytes, bytes));
+    return i < 0 ? undefined : this.unreadable.splice(i, 1)[0];
   }
 
   /** START_TICK=0 on a new database: the first tick the stream sends becomes the checkpoint. */
@@ -305,6 +343,13 @@ export class Ingester {
       if (bytes === undefined) {
         this.sequencer.pass(n);
         await this.dispatcher.gap(n, "not in the stream and GetTick found no such tick");
+        continue;
+      }
+      const unreadable = this.takeUnreadable(bytes);
+      if (unreadable) {
+        const { code, detail } = unreadable;
+        this.sequencer.pass(n);
+        await this.dispatcher.reject(n, code, `${detail} (in the stream, and from GetTick(${n}))`, bytes);
         continue;
       }
       const tick = peekOrError(bytes);

@@ -17,7 +17,7 @@ export interface ChainBreak {
 
 const decoder = new TextDecoder();
 
-function sameBytes(a: Uint8Array, b: Uint8Array) {
+export function sameBytes(a: Uint8Array, b: Uint8Array) {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
