@@ -4,7 +4,7 @@ import { z } from "zod";
 import { HOSTILE_KINDS, INVALID_KINDS, faultProblems, type Faults } from "../simulator/faults.ts";
 import { WORKLOAD_NAMES } from "../simulator/workloads.ts";
 import { fieldFlag, type ConfigOf, type Field } from "./load.ts";
-import { decimal, duration, hostPort, oneOf, uint64, wholeNumber } from "./values.ts";
+import { boolean, decimal, duration, hostPort, oneOf, uint64, wholeNumber } from "./values.ts";
 
 const field = <T>(f: Field<T>) => f;
 
@@ -51,6 +51,7 @@ export const simulatorFields = {
   exhaust: field({ env: "SIM_EXHAUST", flag: "--exhaust", schema: ticks("51548050900"), help: "Fault: end the stream with RESOURCE_EXHAUSTED (an overload, not a large tick) right after these ticks (once each)" }),
   leap: field({ env: "SIM_LEAP", flag: "--leap", schema: ticks("51548050900"), help: "Fault: after these ticks, every stream sends the tick's content numbered 2^64-2, then 2^64-1" }),
   junk: field({ env: "SIM_JUNK", flag: "--junk", schema: tickList(wholeNumber(1, 10_000_000), "51548050900:1000"), help: "Fault: TICK:COUNT, after the tick send COUNT messages of 64 KiB that are not Tick messages (once)" }),
+  refuseGetTick: field({ env: "SIM_REFUSE_GET_TICK", flag: "--refuse-get-tick", schema: boolean, default: "false", help: "Fault: GetTick answers PERMISSION_DENIED", boolean: true }),
   logLevel: field({ env: "SIM_LOG_LEVEL", flag: "--log-level", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
 };
 
@@ -68,6 +69,7 @@ export function faultsOf(config: SimulatorConfig): Faults {
     exhaust: config.exhaust,
     leap: config.leap,
     junk: config.junk?.map(({ tick, arg }) => ({ tick, count: arg })),
+    refuseGetTick: config.refuseGetTick,
   };
 }
 

@@ -33,6 +33,8 @@ export interface Metrics {
   chainBreaks: Counter;
   duplicates: Counter;
   writeRetries: Counter;
+  /** code: the gRPC status name. */
+  getTickFailures: Counter<"code">;
 }
 
 export function createMetrics(): Metrics {
@@ -86,6 +88,7 @@ export function createMetrics(): Metrics {
     ticks,
     bufferSize: new Gauge({ name: "tick_ingester_buffer_size", help: "Ticks waiting in the pipeline's buffer", registers }),
     bufferCapacity: new Gauge({ name: "tick_ingester_buffer_capacity", help: "Capacity of the tick buffer (BUFFER_SIZE)", registers }),
+    getTickFailures: new Counter({ name: "tick_ingester_get_tick_failures_total", help: "GetTick calls that failed (and were retried), by gRPC status", labelNames: ["code"], registers }),
     bufferBytes: new Gauge({ name: "tick_ingester_buffer_bytes", help: "Bytes of tick messages and rejects in the pipeline, not yet committed (bounded by BUFFER_BYTES)", registers }),
     writeDuration: new Histogram({
       name: "tick_ingester_write_duration_seconds",

@@ -62,6 +62,10 @@ export function observeIngester(options: {
     repeated: () => metrics.duplicates.inc(),
     backfilled: (first, last, found) =>
       logger.warn({ first_tick: first, last_tick: last, found }, "Fetched ticks the stream skipped with GetTick"),
+    getTickFailed: (tickNumber, code, reason, attempt, retryInMs) => {
+      metrics.getTickFailures.inc({ code });
+      logger.warn({ tick: tickNumber, code, reason, attempt, retry_in_ms: retryInMs }, "GetTick failed (will retry; ingestion waits for it)");
+    },
     workerLog: (report, worker) => logger[report.level]({ worker, ...report.fields }, report.msg),
     fatal: (reason) => logger.error({ reason }, "Ingester stopping on a fatal error"),
     standby: (holder) => {

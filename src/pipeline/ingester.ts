@@ -2,7 +2,7 @@
 // (fetching what the stream skipped); the dispatcher streams it into a Worker's ring; the Worker
 // decodes, validates, encodes and commits its batch with the batch's range; the commit report
 // moves the watermark, and the checkpointer records the watermark in the database.
-import type * as grpc from "@grpc/grpc-js";
+import { status as grpcStatus, type StatusObject } from "@grpc/grpc-js";
 import postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
@@ -33,6 +33,8 @@ export interface IngesterEvents {
   committed(report: CommitReport): void;
   repeated(): void;
   backfilled(first: bigint, last: bigint, found: number): void;
+  /** GetTick failed (it is retried); `code` is the gRPC status name. */
+  getTickFailed(tickNumber: bigint, code: string, reason: string, attempt: number, retryInMs: number): void;
   workerLog(report: LogReport, worker: number): void;
   /** Another instance writes this stream; this one waits for its lock. */
   standby(holder: string): void;
@@ -71,6 +73,8 @@ export interface IngesterStatus {
   lastCommitAtMs?: number;
   /** Timestamp (µs since the epoch) of the newest tick committed, for the lag. */
   newestCommittedMicros?: bigint;
+  /** GetTick has failed since then (ms since the epoch), with this error; absent when it answers. */
+  getTickFailing?: { sinceMs: number; code: string; reason: string };
 }
 
 export class SchemaMissing extends Error {}
@@ -110,6 +114,7 @@ export class Ingester {
   private lastCommitAt: number | undefined;
   private newestCommittedMicros: bigint | undefined;
   private workersAlive = true;
+  private getTickFailing: IngesterStatus["getTickFailing"];
   private reading: Promise<void> = Promise.resolve();
   /** Stream messages without a usable tick number, until the next tick shows what they were. */
   private unreadable: UnreadableMessage[] = [];
@@ -396,14 +401,25 @@ export class Ingester {
     this.sequencer.pass(last);
   }
 
-  /** GetTick, retried while the sequencer is unreachable; undefined when it has no such tick. */
+  /**
+   * GetTick, retried until it answers (the stream waits meanwhile); undefined when the sequencer
+   * has no such tick. Every failure is reported, and /ready says while it lasts.
+   */
   private async fetchTick(n: bigint): Promise<Uint8Array | undefined> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       if (this.abort.signal.aborted) throw new Aborted();
       try {
-        return await this.client.getTick(n);
-      } catch {
-        await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+        const bytes = await this.client.getTick(n);
+        this.getTickFailing = undefined;
+        return bytes;
+      } catch (error) {
+        const { code, details } = error as Partial<StatusObject>;
+        const name = grpcStatus[code ?? -1] ?? "UNKNOWN";
+        const reason = details ?? String(error);
+        this.getTickFailing = { sinceMs: this.getTickFailing?.sinceMs ?? Date.now(), code: name, reason };
+        const delay = Math.min(5_000, 100 * 2 ** (attempt - 1));
+        this.events.getTickFailed(n, name, reason, attempt, delay);
+        await Bun.sleep(delay);
       }
     }
   }
@@ -420,7 +436,7 @@ export class Ingester {
     try {
       bytes = await this.client.getTick(n);
     } catch (error) {
-      if (!isMessageTooLarge(error as grpc.StatusObject)) return;
+      if (!isMessageTooLarge(error as StatusObject)) return;
       this.sequencer.pass(n);
       await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
       return;
@@ -462,6 +478,7 @@ export class Ingester {
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
       newestCommittedMicros: this.newestCommittedMicros,
+      getTickFailing: this.getTickFailing,
     };
   }
 

@@ -30,6 +30,8 @@ export interface Faults {
   leap?: bigint[];
   /** After the tick, the stream sends `count` messages of JUNK_BYTES that are not Tick messages (once). */
   junk?: { tick: bigint; count: number }[];
+  /** GetTick answers PERMISSION_DENIED, as a sequencer that does not let this client use it. */
+  refuseGetTick?: boolean;
 }
 
 /** The numbers a `leap` sends: as far ahead of any chain as a uint64 goes, and the one before. */
@@ -91,6 +93,7 @@ export class FaultPlan {
   private readonly exhausts: Set<bigint>;
   private readonly leaps: Set<bigint>;
   private readonly junk: Map<bigint, number>;
+  readonly refusesGetTick: boolean;
   /** False when no stream fault is planned: the stream's fast path skips the lookups. */
   readonly affectsStreams: boolean;
 
@@ -105,6 +108,7 @@ export class FaultPlan {
     this.stalls = new Map((faults.stall ?? []).map(({ tick, ms }) => [tick, ms]));
     this.dropEvery = BigInt(faults.dropEvery ?? 0);
     this.exhausts = new Set(faults.exhaust);
+    this.refusesGetTick = faults.refuseGetTick ?? false;
     this.leaps = new Set(faults.leap);
     this.junk = new Map((faults.junk ?? []).map(({ tick, count }) => [tick, count]));
     for (const { tick, kind } of faults.invalid ?? []) this.content.set(tick, { type: "invalid", kind });

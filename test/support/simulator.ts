@@ -49,6 +49,7 @@ export function simulatorFlags(options: FlagOptions): string[] {
   add("exhaust", faults.exhaust);
   add("leap", faults.leap);
   add("junk", faults.junk?.map((f) => `${f.tick}:${f.count}`));
+  if (faults.refuseGetTick) flags.push(fieldFlag(simulatorFields.refuseGetTick));
   return flags;
 }
 
