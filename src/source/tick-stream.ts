@@ -17,6 +17,7 @@ export interface TickStreamOptions {
   idleTimeoutMs: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** The stream is up: its first message arrived (a call that fails before any is no connection). */
   onConnect?: (startTick: bigint) => void;
   onDisconnect?: (reason: string, retryInMs: number) => void;
 }
@@ -27,7 +28,6 @@ export async function runTickStream(client: ContinuumClient, options: TickStream
   let failures = 0;
   while (!signal.aborted) {
     const startTick = options.resumeFrom();
-    options.onConnect?.(startTick);
     const { reason, received } = await readOnce(client, startTick, options);
     if (received) failures = 0;
     if (signal.aborted) return;
@@ -73,6 +73,7 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
 
     call.on("data", (bytes: Uint8Array) => {
       if (failed) return;
+      if (!received) options.onConnect?.(startTick);
       received = true;
       lastMessageAt = performance.now();
       try {
