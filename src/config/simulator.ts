@@ -102,7 +102,8 @@ Faults take comma-separated lists of tick numbers, or TICK:ARG entries:
   --invalid 51548050900:zero-tick,51548050910:no-vdf,51548050920:unsigned-tx
   --hostile 51548050900:tabs,51548050901:nul,51548050902:big-nonce,51548050903:max-nonce,51548050904:big-payload,51548050905:broken-chain
   --stall 51548050900:5s           --drop-every 1000
-  --hostile 51548050900:two-numbers,51548050901:oversize   --exhaust 51548050900   --leap 51548050900
+  --hostile 51548050900:two-numbers,51548050901:oversize,51548050902:zero-timestamp,51548050903:future-timestamp
+  --exhaust 51548050900   --leap 51548050900
   --junk 51548050900:1000
 Invalid, garbage and hostile ticks are served the same way by streams and GetTick (as a faulty
 sequencer would); omitted and repeated ticks are normal ticks. unsigned-tx and hostile kinds

@@ -23,6 +23,8 @@ const BACKFILL_WINDOW = 16;
 const BACKFILL_SEARCH_ABOVE = 1_000n;
 /** A stream that skips more ticks than this must show the sequencer vouches for the tick it sent. */
 const CHECK_JUMPS_ABOVE = BigInt(BACKFILL_WINDOW);
+/** A timestamp further ahead of this host's clock than this is in the future (clocks drift a little). */
+const FUTURE_SLACK_MICROS = 60_000_000n;
 /** No tick can follow this one: the next number would not fit the checkpoint. */
 const LAST_TICK_NUMBER = 2n ** 64n - 1n;
 
@@ -33,6 +35,11 @@ export interface IngesterEvents {
   committed(report: CommitReport): void;
   repeated(): void;
   backfilled(first: bigint, last: bigint, found: number): void;
+  /**
+   * A tick whose timestamp is 0, older than RETAIN_FOR (retention drops it at once, without a
+   * trace) or in the future; it is stored all the same.
+   */
+  untimely(kind: UntimelyKind, tickNumber: bigint, timestampMicros: bigint): void;
   /** GetTick failed (it is retried); `code` is the gRPC status name. */
   getTickFailed(tickNumber: bigint, code: string, reason: string, attempt: number, retryInMs: number): void;
   workerLog(report: LogReport, worker: number): void;
@@ -41,6 +48,8 @@ export interface IngesterEvents {
   /** Something the ingester cannot go on from; it is stopping. */
   fatal(reason: string): void;
 }
+
+export type UntimelyKind = "zero" | "expired" | "future";
 
 export type IngesterSettings = Pick<
   IngesterConfig,
@@ -59,6 +68,7 @@ export type IngesterSettings = Pick<
   | "streamIdleTimeout"
   | "grpcTls"
   | "grpcCaFile"
+  | "retainFor"
 >;
 
 export interface IngesterStatus {
@@ -115,6 +125,8 @@ export class Ingester {
   private newestCommittedMicros: bigint | undefined;
   private workersAlive = true;
   private getTickFailing: IngesterStatus["getTickFailing"];
+  /** RETAIN_FOR in microseconds, from the database; undefined without one (console mode). */
+  private retainForMicros: bigint | undefined;
   private reading: Promise<void> = Promise.resolve();
   /** Stream messages without a usable tick number, until the next tick shows what they were. */
   private unreadable: UnreadableMessage[] = [];
@@ -197,6 +209,8 @@ export class Ingester {
     const progress = await loadProgress(this.sql, serviceName).catch((error: Error & { code?: string }) => {
       throw databaseError(error, this.settings.databaseUrl!);
     });
+    const [retention] = await this.sql`SELECT (extract(epoch FROM ${this.settings.retainFor}::interval) * 1000000)::bigint::text AS micros`;
+    this.retainForMicros = BigInt(retention!.micros);
     let next = progress.nextTick;
     if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, startTick);
     if (next !== undefined) this.startWatermark(next, progress.committedAhead);
@@ -256,6 +270,7 @@ export class Ingester {
   private place(tick: PeekedTick, bytes: Uint8Array, decision: Decision): void | Promise<void> {
     switch (decision.kind) {
       case "accept":
+        this.checkTimestamp(tick);
         return this.dispatcher.tick(tick.tickNumber, bytes, decision.chainBreak);
       case "gap":
         return this.placeAfterGap(tick, bytes, decision.first, decision.last);
@@ -366,7 +381,10 @@ export class Ingester {
       }
       found++;
       const decision = this.sequencer.offer(tick);
-      if (decision.kind === "accept") await this.dispatcher.tick(n, bytes, decision.chainBreak);
+      if (decision.kind === "accept") {
+        this.checkTimestamp(tick);
+        await this.dispatcher.tick(n, bytes, decision.chainBreak);
+      }
     }
     this.events.backfilled(first, last, found);
   }
@@ -444,11 +462,24 @@ export class Ingester {
     if (bytes !== undefined) await this.accept(bytes);
   }
 
+  /** Reports a timestamp that retention or the lag would get wrong; the tick is stored all the same. */
+  private checkTimestamp(tick: PeekedTick) {
+    const now = BigInt(Date.now()) * 1000n;
+    const { timestamp } = tick;
+    let kind: UntimelyKind | undefined;
+    if (timestamp === 0n) kind = "zero";
+    else if (this.retainForMicros !== undefined && timestamp < now - this.retainForMicros) kind = "expired";
+    else if (timestamp > now + FUTURE_SLACK_MICROS) kind = "future";
+    if (kind) this.events.untimely(kind, tick.tickNumber, timestamp);
+  }
+
   private onCommit(report: CommitReport) {
     this.lastCommitAt = Date.now();
     if (report.newestTimestampMicros !== undefined) {
       const micros = BigInt(report.newestTimestampMicros);
-      if (this.newestCommittedMicros === undefined || micros > this.newestCommittedMicros) this.newestCommittedMicros = micros;
+      // A timestamp in the future would hold the lag at 0 from then on.
+      const future = micros > BigInt(this.lastCommitAt) * 1000n + FUTURE_SLACK_MICROS;
+      if (!future && (this.newestCommittedMicros === undefined || micros > this.newestCommittedMicros)) this.newestCommittedMicros = micros;
     }
     this.dispatcher.committed(report);
     if (report.first !== undefined && report.last !== undefined) {

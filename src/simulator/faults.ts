@@ -5,7 +5,7 @@
 // real network hiccup would: a client that reconnects is not stalled or cut again at the same place.
 
 export const INVALID_KINDS = ["zero-tick", "no-vdf", "unsigned-tx"] as const;
-export const HOSTILE_KINDS = ["tabs", "nul", "big-nonce", "max-nonce", "big-payload", "broken-chain", "two-numbers", "oversize"] as const;
+export const HOSTILE_KINDS = ["tabs", "nul", "big-nonce", "max-nonce", "big-payload", "broken-chain", "two-numbers", "oversize", "zero-timestamp", "future-timestamp"] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 

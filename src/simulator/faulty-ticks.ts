@@ -17,6 +17,9 @@ export const MAX_NONCE = 2n ** 64n - 1n;
 /** previous_output of a `broken-chain` tick: not the VDF output of the tick before it. */
 export const BROKEN_LINK = "0".repeat(64);
 
+/** Timestamp of a `future-timestamp` tick: 2100-01-01, in microseconds. */
+export const FUTURE_TIMESTAMP = 4_102_444_800_000_000n;
+
 /** Payload of a `big-payload` tick: 4 MiB, so the tick exceeds gRPC's default 4 MiB message limit. */
 export const BIG_PAYLOAD_BYTES = 4 * 1024 * 1024;
 const BIG_PAYLOAD = 3;
@@ -53,6 +56,10 @@ function makeInvalid(shape: TickShape, n: bigint, tick: Tick, kind: InvalidKind)
 function makeHostile(shape: TickShape, n: bigint, tick: Tick, kind: HostileKind): void {
   if (kind === "broken-chain") {
     tick.previousOutput = BROKEN_LINK;
+    return;
+  }
+  if (kind === "zero-timestamp" || kind === "future-timestamp") {
+    tick.timestamp = kind === "zero-timestamp" ? 0n : FUTURE_TIMESTAMP;
     return;
   }
   const { transaction } = firstTransaction(shape, n, tick);

@@ -1,9 +1,12 @@
 // Reads just what stream ordering needs from a Tick's bytes, without decoding the rest: the tick
-// number, the VDF output and the previous output (as raw bytes, compared without decoding).
+// number, the VDF output and the previous output (as raw bytes, compared without decoding), and
+// the timestamp (to notice one that retention would drop at once).
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 
 export interface PeekedTick {
   tickNumber: bigint;
+  /** Microseconds since the Unix epoch. */
+  timestamp: bigint;
   output: Uint8Array;
   previousOutput: Uint8Array;
 }
@@ -18,6 +21,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 const PEEKED_TICK_FIELDS = new Map([
   [1, { name: "tick_number", wireType: WireType.Varint }],
   [2, { name: "vdf_proof", wireType: WireType.LengthDelimited }],
+  [5, { name: "timestamp", wireType: WireType.Varint }],
   [6, { name: "previous_output", wireType: WireType.LengthDelimited }],
 ]);
 const PEEKED_VDF_FIELDS = new Map([[2, { name: "vdf_proof.output", wireType: WireType.LengthDelimited }]]);
@@ -38,12 +42,13 @@ function checkField(peeked: Map<number, { name: string; wireType: WireType }>, s
 export function peekTick(bytes: Uint8Array): PeekedTick {
   const reader = new BinaryReader(bytes);
   let seen = 0;
-  const tick: PeekedTick = { tickNumber: 0n, output: EMPTY, previousOutput: EMPTY };
+  const tick: PeekedTick = { tickNumber: 0n, timestamp: 0n, output: EMPTY, previousOutput: EMPTY };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
     seen = checkField(PEEKED_TICK_FIELDS, seen, field, wireType);
     if (field === 1) tick.tickNumber = reader.uint64() as bigint;
     else if (field === 2) tick.output = peekVdfOutput(reader.bytes());
+    else if (field === 5) tick.timestamp = reader.uint64() as bigint;
     else if (field === 6) tick.previousOutput = reader.bytes();
     else reader.skip(wireType, field);
   }

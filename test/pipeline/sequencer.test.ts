@@ -5,6 +5,7 @@ import type { PeekedTick } from "../../src/source/tick-peek.ts";
 const enc = new TextEncoder();
 const tick = (n: bigint, previous = `out${n - 1n}`): PeekedTick => ({
   tickNumber: n,
+  timestamp: 1_768_028_416_704_159n,
   output: enc.encode(`out${n}`),
   previousOutput: enc.encode(previous),
 });

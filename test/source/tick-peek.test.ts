@@ -22,8 +22,9 @@ test("peekTick agrees with the generated decoder on simulated ticks, hostile one
       const bytes = sim.tickBytes(n);
       const peeked = peekTick(bytes);
       const decoded = fromBinary(TickSchema, bytes);
-      expect({ n: peeked.tickNumber, output: text.decode(peeked.output), previous: text.decode(peeked.previousOutput) }).toEqual({
+      expect({ n: peeked.tickNumber, timestamp: peeked.timestamp, output: text.decode(peeked.output), previous: text.decode(peeked.previousOutput) }).toEqual({
         n: decoded.tickNumber,
+        timestamp: decoded.timestamp,
         output: decoded.vdfProof?.output ?? "",
         previous: decoded.previousOutput,
       });
