@@ -307,7 +307,7 @@ export class Ingester {
 
   /** START_TICK=0 on a new database: the first tick the stream sends becomes the checkpoint. */
   private async startFrom(tick: PeekedTick, bytes: Uint8Array) {
-    const doubt = await this.doubt(tick.tickNumber);
+    const doubt = await this.beyondSequencer(tick.tickNumber);
     if (doubt) return this.rejectImplausible(tick.tickNumber, doubt, bytes);
     this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tick.tickNumber), []);
     this.sequencer = new Sequencer(this.watermark!.next);
@@ -324,14 +324,21 @@ export class Ingester {
     await this.accept(bytes);
   }
 
+  /** Why tick n cannot be a tick of this sequencer (when GetStatus answers), or undefined. */
+  private async beyondSequencer(n: bigint): Promise<string | undefined> {
+    if (n === LAST_TICK_NUMBER) return "no tick can follow it";
+    const head = await this.client.currentTick().catch(() => undefined);
+    if (head !== undefined && n > head) return `GetStatus says the current tick is ${head}`;
+    return undefined;
+  }
+
   /**
    * Why tick n, sent far ahead of the expected one, is not to be believed; undefined when the
    * sequencer vouches for it: GetStatus has produced it (when it answers) and GetTick has it.
    */
   private async doubt(n: bigint): Promise<string | undefined> {
-    if (n === LAST_TICK_NUMBER) return "no tick can follow it";
-    const head = await this.client.currentTick().catch(() => undefined);
-    if (head !== undefined && n > head) return `GetStatus says the current tick is ${head}`;
+    const beyond = await this.beyondSequencer(n);
+    if (beyond) return beyond;
     const served = await this.fetchTick(n);
     if (served === undefined) return `GetTick(${n}) found no such tick`;
     const peeked = peekOrError(served);
