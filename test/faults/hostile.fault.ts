@@ -47,6 +47,10 @@ test("a message with field 1 twice, as varint and fixed64: a reject, never filed
     await s.stream({ count: 3000, faults: { hostile } });
     await s.finish(s.ingester());
     await s.verify(`${hostile.length} ticks served with field 1 again as fixed64 reading as the number before`, { rejected: hostile.length });
+    const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+    const rejects = await sql`SELECT tick_number::text AS n, reason FROM tick_rejects ORDER BY tick_number`.finally(() => sql.end());
+    expect(rejects.map((r) => r.n)).toEqual(hostile.map((h) => h.tick.toString()));
+    for (const r of rejects) expect(r.reason).toContain("field 1 (tick_number) has wire type Bit64, not Varint");
   });
 }, 60_000);
 
