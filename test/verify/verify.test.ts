@@ -1,0 +1,194 @@
+// `tick-ingester verify` as a user runs it (a process), on a database the ingester filled from
+// the simulator: clean, then tampered with (a changed row, a deleted proof, tick and transaction,
+// a second copy of a tick, a gap over a tick the sequencer serves), repaired, and repaired while
+// an ingester writes the same stream. On plain PostgreSQL and on TimescaleDB (compressed chunks).
+import { afterEach, describe, expect, test } from "bun:test";
+import postgres from "postgres";
+import { migrate } from "../../src/schema/migrate.ts";
+import { simulatorDefaults, startSimulator, type Simulator } from "../../src/simulator/index.ts";
+import { cli } from "../support/cli.ts";
+import { migratedDatabase } from "../support/database.ts";
+import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { startTimescale } from "../support/timescale.ts";
+import { verifyTicks } from "../support/verify.ts";
+
+const FIRST = 51_548_050_841n;
+const STREAM = "verify-test";
+const at = (offset: number) => FIRST + BigInt(offset);
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
+});
+
+async function withSql<T>(url: string, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await run(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+interface Backend {
+  name: string;
+  /** A migrated database; on TimescaleDB the simulated chain starts 2 days ago, so its chunk can be compressed. */
+  database(): Promise<string>;
+  daysAgo: number;
+  /** Compresses the chunks older than a day (TimescaleDB); nothing on PostgreSQL. */
+  settle(url: string): Promise<void>;
+}
+
+const backends: Backend[] = [
+  { name: "PostgreSQL", database: () => migratedDatabase(), daysAgo: 0, settle: async () => {} },
+  {
+    name: "TimescaleDB",
+    async database() {
+      const server = await startTimescale();
+      cleanup.push(() => server.stop());
+      await withSql(server.url, (sql) => migrate(sql, { compressAfter: "1 day", retainFor: "3650 days" }));
+      return server.url;
+    },
+    daysAgo: 2,
+    async settle(url) {
+      await withSql(url, async (sql) => {
+        for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
+          const chunks = await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+          expect(chunks.length).toBeGreaterThan(0);
+        }
+      });
+    },
+  },
+];
+
+async function simulator(backend: Backend, count: number, rate = 0): Promise<Simulator> {
+  const sim = await startSimulator(
+    simulatorDefaults({
+      rate,
+      firstTick: FIRST,
+      stopAt: at(count - 1),
+      txRatio: 0.2,
+      txsPerTick: 2,
+      seed: 11,
+      genesisTime: BigInt(Date.now() - backend.daysAgo * 86_400_000) * 1000n,
+      faults: {
+        hostile: [
+          { tick: at(5), kind: "tabs" },
+          { tick: at(6), kind: "max-nonce" },
+          { tick: at(7), kind: "nul" },
+          { tick: at(9), kind: "broken-chain" },
+        ],
+        invalid: [{ tick: at(30), kind: "no-vdf" }],
+      },
+    }),
+  );
+  cleanup.push(() => sim.stop());
+  return sim;
+}
+
+function ingester(sim: Simulator, url: string): IngesterProcess {
+  const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: FIRST.toString(), WORKER_COUNT: "2", BATCH_SIZE: "100" });
+  cleanup.push(async () => {
+    proc.proc.kill("SIGKILL");
+    await proc.exited;
+  });
+  return proc;
+}
+
+async function ingested(backend: Backend, count: number) {
+  const url = await backend.database();
+  const sim = await simulator(backend, count);
+  const proc = ingester(sim, url);
+  await waitForCheckpoint(url, STREAM, at(count), 90_000, proc);
+  while (!proc.output().includes("Ingester started")) await Bun.sleep(50);
+  proc.proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+  await backend.settle(url);
+  return { url, sim };
+}
+
+const verify = (sim: Simulator, url: string, args: string[] = []) =>
+  cli(["verify", ...args], { CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM });
+
+/** Tick number → the problem kinds a report names for it. */
+function named(stdout: string): Record<string, string[]> {
+  const kinds: Record<string, string[]> = {};
+  for (const [, tick, kind] of stdout.matchAll(/^tick (\d+): ([a-z_]+):/gm)) (kinds[tick!] ??= []).includes(kind!) || kinds[tick!]!.push(kind!);
+  return kinds;
+}
+
+/** A tick of the simulated chain that carries transactions, at or after `offset`. */
+function withTransactions(sim: Simulator, offset: number): bigint {
+  for (let n = at(offset); ; n++) if (sim.tick(n).transactions.length > 0) return n;
+}
+
+async function tamper(url: string, sim: Simulator) {
+  const changed = at(100);
+  const noProof = at(200);
+  const deleted = at(300);
+  const txTick = withTransactions(sim, 400);
+  const doubled = at(500);
+  const gapped = at(600);
+  await withSql(url, async (sql) => {
+    const n = (t: bigint) => t.toString();
+    await sql`UPDATE ticks SET batch_hash = 'tampered' WHERE tick_number = ${n(changed)}::numeric`;
+    await sql`DELETE FROM vdf_proofs WHERE tick_number = ${n(noProof)}::numeric`;
+    for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
+      await sql.unsafe(`DELETE FROM ${table} WHERE tick_number IN ($1::numeric, $2::numeric)`, [n(deleted), n(gapped)]);
+    }
+    await sql`DELETE FROM tick_transactions WHERE tick_number = ${n(txTick)}::numeric AND sequence_number = (
+                SELECT max(sequence_number) FROM tick_transactions WHERE tick_number = ${n(txTick)}::numeric)`;
+    await sql`INSERT INTO ticks SELECT tick_number, "timestamp" + interval '1 microsecond', batch_hash, previous_output, transaction_count, ingested_at
+              FROM ticks WHERE tick_number = ${n(doubled)}::numeric`;
+    await sql`INSERT INTO tick_gaps (stream, first_tick, last_tick, reason) VALUES (${STREAM}, ${n(gapped - 2n)}::numeric, ${n(gapped + 2n)}::numeric, 'planted by the test')`;
+  });
+  return { changed, noProof, deleted, txTick, doubled, gapped };
+}
+
+for (const backend of backends) {
+  describe(`verify on ${backend.name}`, () => {
+    test("an intact range exits 0; after tampering it exits 1 naming each tick; --repair exits 0, and then verify does too", async () => {
+      const count = 3_000;
+      const { url, sim } = await ingested(backend, count);
+
+      const clean = await verify(sim, url);
+      expect({ code: clean.code, stderr: clean.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(clean.stdout).toContain(`verify ${FIRST}-${at(count - 1)}: 3,000 ticks checked`);
+      expect(clean.stdout).toContain("2,998 stored as served, 2 rejected, 0 in gaps");
+      expect(clean.stdout).toContain("no problems");
+
+      const t = await tamper(url, sim);
+      const found = await verify(sim, url);
+      expect(found.code).toBe(1);
+      expect(named(found.stdout)).toEqual({
+        [t.changed.toString()]: ["mismatch"],
+        [t.noProof.toString()]: ["half_written"],
+        [t.deleted.toString()]: ["missing"],
+        [t.txTick.toString()]: ["half_written"],
+        [t.doubled.toString()]: ["duplicated"],
+        [t.gapped.toString()]: ["gap_filled"],
+        // The gap planted over the deleted tick covers stored ticks too.
+        [(t.gapped - 2n).toString()]: ["duplicated"],
+        [(t.gapped - 1n).toString()]: ["duplicated"],
+        [(t.gapped + 1n).toString()]: ["duplicated"],
+        [(t.gapped + 2n).toString()]: ["duplicated"],
+      });
+      expect(found.stdout).toContain(`tick ${t.changed}: mismatch: ticks.batch_hash differs: stored "tampered", served "${sim.tick(t.changed).transactionBatchHash.slice(0, 10)}…`);
+      const json = await verify(sim, url, ["--output", "json"]);
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout);
+      expect(report).toMatchObject({ first: FIRST.toString(), last: at(count - 1).toString(), checked: count });
+      expect(new Set(report.problems.map((p: { tick: string }) => p.tick)).size).toBe(10);
+
+      const repaired = await verify(sim, url, ["--repair"]);
+      expect({ code: repaired.code, stderr: repaired.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(repaired.stdout).toContain("10 ticks repaired, 0 left as they are");
+      const again = await verify(sim, url);
+      expect({ code: again.code, out: again.stdout }).toEqual({ code: 0, out: expect.stringContaining("2,998 stored as served, 2 rejected, 0 in gaps") });
+      const verdict = await withSql(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
+      expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 2, rejected: 2, gaps: 0 });
+      const gaps = await withSql(url, (sql) => sql`SELECT first_tick::text AS f, last_tick::text AS l FROM tick_gaps ORDER BY 1`);
+      expect(gaps.map((g) => ({ ...g }))).toEqual([]);
+    }, 240_000);
+  });
+}
