@@ -53,6 +53,7 @@ export function startProgress(total: number, checked: () => number, intervalMs =
   const started = performance.now();
   const timer = setInterval(() => {
     const done = checked();
+    if (done === 0) return;
     const perSecond = done / ((performance.now() - started) / 1000);
     const left = perSecond > 0 ? Math.round((total - done) / perSecond) : undefined;
     process.stderr.write(
