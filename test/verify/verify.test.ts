@@ -190,5 +190,58 @@ for (const backend of backends) {
       const gaps = await withSql(url, (sql) => sql`SELECT first_tick::text AS f, last_tick::text AS l FROM tick_gaps ORDER BY 1`);
       expect(gaps.map((g) => ({ ...g }))).toEqual([]);
     }, 240_000);
+
+    test("--repair beside a running ingester of the same stream loses and duplicates nothing", async () => {
+      const count = 16_000;
+      const url = await backend.database();
+      const sim = await simulator(backend, count, 3000);
+      const proc = ingester(sim, url);
+      const checkpoint = async () => BigInt((await withSql(url, (sql) => sql`SELECT next_tick::text AS n FROM ingest_checkpoints`))[0]!.n);
+      const runs = [];
+      for (const reached of [3_000, 9_000]) {
+        await waitForCheckpoint(url, STREAM, at(reached), 60_000, proc);
+        // The cruellest ticks: the one just below the checkpoint, whose batch has only just committed.
+        const top = (await checkpoint()) - 1n;
+        await withSql(url, async (sql) => {
+          for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
+            await sql.unsafe(`DELETE FROM ${table} WHERE tick_number IN ($1::numeric, $2::numeric)`, [top.toString(), at(reached - 2000).toString()]);
+          }
+          await sql`UPDATE vdf_proofs SET proof = 'tampered' WHERE tick_number = ${(top - 1n).toString()}::numeric`;
+        });
+        const run = await verify(sim, url, ["--repair"]);
+        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining("tick-ingester verify:") });
+        expect(named(run.stdout)).toEqual({ [top.toString()]: ["missing"], [(top - 1n).toString()]: ["mismatch"], [at(reached - 2000).toString()]: ["missing"] });
+        runs.push(run.stdout);
+      }
+      expect(proc.proc.exitCode).toBeNull(); // the ingester wrote on through both repairs
+      await waitForCheckpoint(url, STREAM, at(count), 60_000, proc);
+      proc.proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      const verdict = await withSql(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
+      expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 2, rejected: 2, gaps: 0 });
+      const last = await verify(sim, url);
+      expect({ code: last.code, out: last.stdout }).toEqual({ code: 0, out: expect.stringContaining(`${(count - 2).toLocaleString("en-US")} stored as served`) });
+    }, 240_000);
   });
 }
+
+describe("verify's arguments and reachability", () => {
+  test("exit 2 for a bad range, an unknown stream, an unreachable sequencer or database; the password stays hidden", async () => {
+    const { url, sim } = await ingested(backends[0]!, 300);
+    const env = { CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM };
+    const cases: Array<[string[], Record<string, string>, string]> = [
+      [["--from", "10", "--to", "5"], env, "--from=10 is after --to=5"],
+      [["--to", at(300).toString()], env, `--to=${at(300)} is not below stream "${STREAM}"'s checkpoint ${at(300)}`],
+      [["--from", "x"], env, '--from="x": expected a whole number'],
+      [[], { ...env, SERVICE_NAME: "nobody" }, 'stream "nobody" (SERVICE_NAME) has no checkpoint'],
+      [[], { ...env, CONTINUUM_GRPC_URL: "127.0.0.1:1" }, `GetTick(${FIRST}) failed 4 times`],
+      [[], { ...env, DATABASE_URL: "postgres://tick:s3cret@127.0.0.1:1/ticks" }, "cannot connect to the database at postgres://tick:***@127.0.0.1:1/ticks"],
+      [[], { CONTINUUM_GRPC_URL: sim.address }, "DATABASE_URL is required"],
+    ];
+    for (const [args, environment, message] of cases) {
+      const run = await cli(["verify", ...args], environment);
+      expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 2, stderr: expect.stringContaining(message) });
+      expect(run.stderr).not.toContain("s3cret");
+    }
+  }, 120_000);
+});
