@@ -16,7 +16,8 @@ export const verifyFields = {
   to: field({ env: "VERIFY_TO", flag: "--to", schema: uint64, help: "Last tick to check, below the stream's checkpoint (default: the tick before the checkpoint)" }),
   repair: field({ env: "VERIFY_REPAIR", flag: "--repair", schema: boolean, default: "false", help: "Rewrite from GetTick every tick whose problem the sequencer can settle", boolean: true }),
   output: field({ env: "VERIFY_OUTPUT", flag: "--output", schema: oneOf(["text", "json"]), default: "text", help: "text: one line per problem and a summary; json: one JSON object" }),
-  concurrency: field({ env: "VERIFY_CONCURRENCY", flag: "--concurrency", schema: wholeNumber(1, 1024), default: "64", help: "GetTick calls in flight" }),
+  getTickOnly: field({ env: "VERIFY_GET_TICK_ONLY", flag: "--get-tick-only", schema: boolean, default: "false", help: "Fetch every tick with GetTick, instead of reading the range with StreamTicks and fetching with GetTick only what the stream skips", boolean: true }),
+  concurrency: field({ env: "VERIFY_CONCURRENCY", flag: "--concurrency", schema: wholeNumber(1, 1024), default: "128", help: "GetTick calls in flight" }),
 };
 
 export type VerifyConfig = ConfigOf<typeof verifyFields>;
@@ -31,7 +32,8 @@ export function checkVerify(config: VerifyConfig): string[] {
 }
 
 export const VERIFY_HELP = `
-Every tick from --from to --to is fetched with GetTick and must be stored exactly once in ticks,
+Every tick from --from to --to is read from the sequencer (StreamTicks over the range, GetTick
+for each tick the stream does not deliver; --get-tick-only: GetTick for every tick) and must be stored exactly once in ticks,
 vdf_proofs and tick_transactions, each column as served, or be accounted for: a tick_rejects row,
 or a tick_gaps range the sequencer still cannot fill. Between stored ticks the VDF chain must
 hold, or a chain_breaks row say where it does not. Ticks older than the sequencer's history are

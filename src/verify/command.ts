@@ -93,7 +93,7 @@ async function verifyRange(sql: postgres.Sql, client: ContinuumClient, config: V
   const reported: ReportedProblem[] = [];
   const load = async (first: bigint): Promise<Loaded> => {
     const last = first + WINDOW - 1n < range.last ? first + WINDOW - 1n : range.last;
-    const [served, stored] = await Promise.all([fetchServed(client, first, last, config.concurrency), readStored(sql, stream, first, last)]);
+    const [served, stored] = await Promise.all([fetchServed(client, first, last, { inFlight: config.concurrency, getTickOnly: config.getTickOnly }), readStored(sql, stream, first, last)]);
     return { first, last, served, stored };
   };
   const absence = absenceTracker(client);
