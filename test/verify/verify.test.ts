@@ -133,6 +133,8 @@ async function tamper(url: string, sim: Simulator) {
   const txTick = withTransactions(sim, 400);
   const doubled = at(500);
   const gapped = at(600);
+  const forged = at(700);
+  const extra = withTransactions(sim, 800);
   await withSql(url, async (sql) => {
     const n = (t: bigint) => t.toString();
     await sql`UPDATE ticks SET batch_hash = 'tampered' WHERE tick_number = ${n(changed)}::numeric`;
@@ -145,8 +147,13 @@ async function tamper(url: string, sim: Simulator) {
     await sql`INSERT INTO ticks SELECT tick_number, "timestamp" + interval '1 microsecond', batch_hash, previous_output, transaction_count, ingested_at
               FROM ticks WHERE tick_number = ${n(doubled)}::numeric`;
     await sql`INSERT INTO tick_gaps (stream, first_tick, last_tick, reason) VALUES (${STREAM}, ${n(gapped - 2n)}::numeric, ${n(gapped + 2n)}::numeric, 'planted by the test')`;
+    // A forged VDF output breaks the chain to the next tick; the real break loses its record.
+    await sql`UPDATE vdf_proofs SET output = 'forged' WHERE tick_number = ${n(forged)}::numeric`;
+    await sql`DELETE FROM chain_breaks WHERE tick_number = ${n(at(9))}::numeric`;
+    await sql`INSERT INTO tick_transactions SELECT tick_number, tick_timestamp, 99, tx_hash, tx_id, payload, signature, public_key, nonce, client_timestamp, ingestion_timestamp
+              FROM tick_transactions WHERE tick_number = ${n(extra)}::numeric AND sequence_number = 0`;
   });
-  return { changed, noProof, deleted, txTick, doubled, gapped };
+  return { changed, noProof, deleted, txTick, doubled, gapped, forged, extra };
 }
 
 /** verify's reads of a window, on compressed chunks: each filters the compressed batches by their
@@ -196,6 +203,10 @@ for (const backend of backends) {
         [(t.gapped - 1n).toString()]: ["duplicated"],
         [(t.gapped + 1n).toString()]: ["duplicated"],
         [(t.gapped + 2n).toString()]: ["duplicated"],
+        [t.forged.toString()]: ["mismatch"],
+        [(t.forged + 1n).toString()]: ["chain"],
+        [at(9).toString()]: ["chain"],
+        [t.extra.toString()]: ["extra_row"],
       });
       const byGetTick = await verify(sim, url, ["--get-tick-only"]);
       expect({ code: byGetTick.code, problems: named(byGetTick.stdout) }).toEqual({ code: 1, problems: named(found.stdout) });
@@ -204,17 +215,20 @@ for (const backend of backends) {
       expect(json.code).toBe(1);
       const report = JSON.parse(json.stdout);
       expect(report).toMatchObject({ first: FIRST.toString(), last: at(count - 1).toString(), checked: count });
-      expect(new Set(report.problems.map((p: { tick: string }) => p.tick)).size).toBe(10);
+      expect(new Set(report.problems.map((p: { tick: string }) => p.tick)).size).toBe(14);
+      expect(report.problems).toContainEqual(expect.objectContaining({ tick: t.forged.toString(), kind: "mismatch", column: "vdf_proofs.output", stored: "forged", served: sim.tick(t.forged).vdfProof!.output }));
 
       const repaired = await verify(sim, url, ["--repair"]);
       expect({ code: repaired.code, stderr: repaired.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining("tick-ingester verify:") });
-      expect(repaired.stdout).toContain("10 ticks repaired, 0 left as they are");
+      expect(repaired.stdout).toContain("14 ticks repaired, 0 left as they are");
       const again = await verify(sim, url);
       expect({ code: again.code, out: again.stdout }).toEqual({ code: 0, out: expect.stringContaining("2,997 stored as served, 3 rejected, 0 in gaps") });
       const verdict = await withSql(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
       expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 3, rejected: 3, gaps: 0 });
       const gaps = await withSql(url, (sql) => sql`SELECT first_tick::text AS f, last_tick::text AS l FROM tick_gaps ORDER BY 1`);
       expect(gaps.map((g) => ({ ...g }))).toEqual([]);
+      const breaks = await withSql(url, (sql) => sql`SELECT tick_number::text AS n, previous_output FROM chain_breaks`);
+      expect(breaks.map((b) => ({ ...b }))).toEqual([{ n: at(9).toString(), previous_output: sim.tick(at(9)).previousOutput }]);
     }, 240_000);
 
     test("--repair beside a running ingester of the same stream loses and duplicates nothing", async () => {
@@ -264,6 +278,13 @@ describe("verify's arguments and reachability", () => {
       [[], { ...env, DATABASE_URL: "postgres://tick:s3cret@127.0.0.1:1/ticks" }, "cannot connect to the database at postgres://tick:***@127.0.0.1:1/ticks"],
       [[], { CONTINUUM_GRPC_URL: sim.address }, "DATABASE_URL is required"],
     ];
+    // Ticks before the chain's first: the sequencer has none of them, so nothing can settle them.
+    const before = ["--from", (FIRST - 3n).toString(), "--to", at(9).toString()];
+    for (const args of [before, [...before, "--repair"]]) {
+      const run = await cli(["verify", ...args], env);
+      expect({ code: run.code, problems: named(run.stdout) }).toEqual({ code: 1, problems: Object.fromEntries([3n, 2n, 1n].map((d) => [(FIRST - d).toString(), ["lost"]])) });
+      if (args.includes("--repair")) expect(run.stdout).toContain("[not repaired: the sequencer cannot settle it]");
+    }
     for (const [args, environment, message] of cases) {
       const run = await cli(["verify", ...args], environment);
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 2, stderr: expect.stringContaining(message) });
