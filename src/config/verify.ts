@@ -8,13 +8,13 @@ const field = <T>(f: Field<T>) => f;
 
 export const verifyFields = {
   continuumGrpcUrl: ingesterFields.continuumGrpcUrl,
-  databaseUrl: ingesterFields.databaseUrl,
+  databaseUrl: { ...ingesterFields.databaseUrl, help: "TimescaleDB/PostgreSQL connection string (required)" },
   serviceName: ingesterFields.serviceName,
   grpcTls: ingesterFields.grpcTls,
   grpcCaFile: ingesterFields.grpcCaFile,
   from: field({ env: "VERIFY_FROM", flag: "--from", schema: uint64, help: "First tick to check (default: the oldest stored tick)" }),
   to: field({ env: "VERIFY_TO", flag: "--to", schema: uint64, help: "Last tick to check, below the stream's checkpoint (default: the tick before the checkpoint)" }),
-  repair: field({ env: "VERIFY_REPAIR", flag: "--repair", schema: boolean, default: "false", help: "Rewrite from GetTick every tick whose problem the sequencer can settle", boolean: true }),
+  repair: field({ env: "VERIFY_REPAIR", flag: "--repair", schema: boolean, default: "false", help: "Rewrite every tick whose problem the sequencer can settle, from the tick it serves", boolean: true }),
   output: field({ env: "VERIFY_OUTPUT", flag: "--output", schema: oneOf(["text", "json"]), default: "text", help: "text: one line per problem and a summary; json: one JSON object" }),
   getTickOnly: field({ env: "VERIFY_GET_TICK_ONLY", flag: "--get-tick-only", schema: boolean, default: "false", help: "Fetch every tick with GetTick, instead of reading the range with StreamTicks and fetching with GetTick only what the stream skips", boolean: true }),
   concurrency: field({ env: "VERIFY_CONCURRENCY", flag: "--concurrency", schema: wholeNumber(1, 1024), default: "128", help: "GetTick calls in flight" }),
@@ -33,9 +33,9 @@ export function checkVerify(config: VerifyConfig): string[] {
 
 export const VERIFY_HELP = `
 Every tick from --from to --to is read from the sequencer (StreamTicks over the range, GetTick
-for each tick the stream does not deliver; --get-tick-only: GetTick for every tick) and must be stored exactly once in ticks,
-vdf_proofs and tick_transactions, each column as served, or be accounted for: a tick_rejects row,
-or a tick_gaps range the sequencer still cannot fill. Between stored ticks the VDF chain must
+for each tick the stream does not deliver; --get-tick-only: GetTick for every tick). It must be
+stored exactly once in ticks, vdf_proofs and tick_transactions, each column as served, or be
+accounted for: a tick_rejects row, or a tick_gaps range the sequencer still cannot fill. Between stored ticks the VDF chain must
 hold, or a chain_breaks row say where it does not. Ticks older than the sequencer's history are
 checked for consistency only.
 
@@ -44,6 +44,6 @@ shortened) and a summary on stdout; progress on stderr every 2 s. Exit status: 0
 problem found (with --repair: one left), 2 bad arguments or the database or sequencer unreachable.
 
 --repair rewrites each tick the sequencer can settle (missing, half-written, mismatched, in a gap
-it now serves) from GetTick, in a transaction that also cuts its gap and reject records, and only
+it now serves) from the served tick, in a transaction that also cuts its gap and reject records, and only
 below the stream's checkpoint: safe beside a running ingester.
 `;
