@@ -1,6 +1,6 @@
 // What the sequencer serves for each tick of a window, turned into the rows the writer would store
 // (or the reason it would reject it). The window is read with one StreamTicks call, which costs
-// about a sixteenth of the CPU of a GetTick per tick; every tick the stream does not deliver
+// verify about an eighth of the CPU per tick of a GetTick call (bench/VERIFY.md); every tick the stream does not deliver
 // (skipped, cut off, unreadable) is fetched with GetTick, a bounded number in flight. With
 // getTickOnly, every tick is fetched with GetTick.
 import type { ContinuumClient } from "../source/continuum-client.ts";
