@@ -10,6 +10,8 @@ import { cli } from "../support/cli.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
 import { startTimescale } from "../support/timescale.ts";
+import { AboveCheckpoint, repairTicks } from "../../src/verify/repair.ts";
+import { servedOf } from "../../src/verify/served.ts";
 import { readStored } from "../../src/verify/stored.ts";
 import { verifyTicks } from "../support/verify.ts";
 
@@ -290,5 +292,13 @@ describe("verify's arguments and reachability", () => {
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 2, stderr: expect.stringContaining(message) });
       expect(run.stderr).not.toContain("s3cret");
     }
+
+    // A repair never writes at or above the checkpoint, where the ingester's batches may be in flight.
+    const top = at(300);
+    const served = new Map([[top, servedOf(top, sim.tickBytes(top))]]);
+    const refused = await withSql(url, (sql) => repairTicks(sql, STREAM, [top], served).catch((e: unknown) => e));
+    expect(refused).toBeInstanceOf(AboveCheckpoint);
+    const [row] = await withSql(url, (sql) => sql`SELECT count(*)::int AS n FROM ticks WHERE tick_number = ${top.toString()}::numeric`);
+    expect(row!.n).toBe(0);
   }, 120_000);
 });
