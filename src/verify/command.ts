@@ -83,6 +83,7 @@ interface Loaded {
   first: bigint;
   last: bigint;
   served: Map<bigint, Served>;
+  /** Read again when a repair of the window before changed what it holds. */
   stored: StoredWindow;
 }
 
@@ -100,13 +101,17 @@ async function verifyRange(sql: postgres.Sql, client: ContinuumClient, config: V
   const stopProgress = startProgress(Number(range.last - range.first + 1n), () => totals.checked);
   try {
     let next: Promise<Loaded> | undefined = load(range.first);
+    let repairedBefore = false;
     while (next) {
       const window: Loaded = await next;
       next = window.last < range.last ? load(window.last + 1n) : undefined;
       next?.catch(() => {}); // awaited on the next turn; this only keeps an early exit from leaving it unhandled
+      // A repair at the end of the last window rewrote the row before this one and its chain_breaks row.
+      if (repairedBefore) window.stored = await readStored(sql, stream, window.first, window.last);
       const absent = await absence(window);
       let verdict = checkWindow(window.first, window.last, window.served, absent, window.stored);
       let problems: ReportedProblem[] = verdict.problems;
+      repairedBefore = config.repair && verdict.settleable.length > 0;
       if (config.repair && problems.length > 0) ({ verdict, problems } = await repairWindow(sql, stream, window, verdict, absent));
       totals.repaired += new Set(problems.filter((p) => p.repair?.done).map((p) => p.tick)).size;
       for (const key of ["stored", "rejected", "gaps", "unverifiable"] as const) totals[key] += verdict[key];
@@ -170,5 +175,7 @@ async function repairWindow(sql: postgres.Sql, stream: string, window: Loaded, v
     if (failed.has(p.tick)) return { ...p, repair: { done: false, reason: failed.get(p.tick)! } };
     return { ...p, repair: remaining.has(p.tick) ? { done: false, reason: "still wrong after the repair" } : { done: true } };
   });
-  return { verdict: after, problems };
+  const before = new Set(verdict.problems.map((p) => p.tick));
+  const appeared = after.problems.filter((p) => !before.has(p.tick)).map((p): ReportedProblem => ({ ...p, repair: { done: false, reason: "found after the repair" } }));
+  return { verdict: after, problems: [...problems, ...appeared] };
 }
