@@ -83,17 +83,19 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
       return s.kind === "unstorable" ? [copyRow([copyText(stream), n.toString(), copyText(`${s.code}: ${s.detail}`.replaceAll("\0", "\\0")), copyBytea(s.raw)])] : [];
     });
     await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejects.join(""));
-    await recomputeChainBreaks(tx, stream, ticks);
+    await recomputeChainBreaks(tx, stream, ticks, next);
   });
 }
 
 /**
  * chain_breaks of the repaired ticks and of the ticks after them, from the rows as they now are:
  * where a tick and the one before it are both stored, a row exactly when the chain breaks there.
- * Where either is not stored, the ingester's record stays as it is.
+ * Where either is not stored, the ingester's record stays as it is, and so does the row of the
+ * tick at the checkpoint, which the ingester may be writing (its record of it was made against
+ * the served output, which is what the repair wrote).
  */
-async function recomputeChainBreaks(tx: postgres.TransactionSql, stream: string, ticks: bigint[]) {
-  const candidates = [...new Set(ticks.flatMap((n) => [n, n + 1n]))];
+async function recomputeChainBreaks(tx: postgres.TransactionSql, stream: string, ticks: bigint[], checkpoint: bigint) {
+  const candidates = [...new Set(ticks.flatMap((n) => [n, n + 1n]))].filter((n) => n < checkpoint);
   for (const [a, b] of runs(candidates.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).map(([x, y]) => [x.toString(), y.toString()])) {
     const links = await tx`
       SELECT t.tick_number::text AS n, t.previous_output AS got, p.output AS expected,
