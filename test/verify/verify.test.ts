@@ -64,10 +64,11 @@ const backends: Backend[] = [
   },
 ];
 
-async function simulator(backend: Backend, count: number, rate = 0): Promise<Simulator> {
+async function simulator(backend: Backend, count: number, rate = 0, history = 100_000): Promise<Simulator> {
   const sim = await startSimulator(
     simulatorDefaults({
       rate,
+      history,
       firstTick: FIRST,
       stopAt: at(count - 1),
       txRatio: 0.2,
@@ -101,9 +102,9 @@ function ingester(sim: Simulator, url: string): IngesterProcess {
   return proc;
 }
 
-async function ingested(backend: Backend, count: number) {
+async function ingested(backend: Backend, count: number, history?: number) {
   const url = await backend.database();
-  const sim = await simulator(backend, count);
+  const sim = await simulator(backend, count, 0, history);
   const proc = ingester(sim, url);
   await waitForCheckpoint(url, STREAM, at(count), 90_000, proc);
   while (!proc.output().includes("Ingester started")) await Bun.sleep(50);
@@ -269,6 +270,23 @@ for (const backend of backends) {
     }, 240_000);
   });
 }
+
+describe("verify and the sequencer's history", () => {
+  test("stored ticks older than the sequencer's history are counted apart and checked for whole rows only", async () => {
+    const { url, sim } = await ingested(backends[0]!, 3_000, 1_000);
+    const clean = await verify(sim, url);
+    expect({ code: clean.code, stdout: clean.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringContaining("1,000 stored as served, 3 rejected, 0 in gaps, 1,997 older than the sequencer's history"),
+    });
+    // Rejected ticks (+7, +30, +40) lie in the forgotten part: accounted for by their rows alone.
+    await withSql(url, (sql) => sql`DELETE FROM vdf_proofs WHERE tick_number = ${at(100).toString()}::numeric`);
+    for (const args of [[], ["--repair"]]) {
+      const run = await verify(sim, url, args);
+      expect({ code: run.code, problems: named(run.stdout) }).toEqual({ code: 1, problems: { [at(100).toString()]: ["half_written"] } });
+    }
+  }, 120_000);
+});
 
 describe("verify's arguments and reachability", () => {
   test("exit 2 for a bad range, an unknown stream, an unreachable sequencer or database; the password stays hidden", async () => {
