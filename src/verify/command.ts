@@ -11,7 +11,7 @@ import { ContinuumClient } from "../source/continuum-client.ts";
 import { checkWindow, type Absence, type Problem, type WindowVerdict } from "./check.ts";
 import { AboveCheckpoint, repairTicks } from "./repair.ts";
 import { jsonReport, problemLine, startProgress, summaryLine, type ReportedProblem, type Totals } from "./report.ts";
-import { fetchServed, getTick, SequencerUnreachable, type Served } from "./served.ts";
+import { fetchServed, SequencerUnreachable, servedByGetTick, type Served } from "./served.ts";
 import { readStored, type StoredWindow } from "./stored.ts";
 
 export const EXIT_PROBLEMS = 1;
@@ -144,7 +144,7 @@ function absenceTracker(client: ContinuumClient) {
       }
       const hasRows = window.stored.ticks.has(n) || window.stored.proofs.has(n) || window.stored.transactions.has(n);
       if (!hasRows) continue;
-      if (lastServed !== undefined && !stillServed.has(lastServed)) stillServed.set(lastServed, (await getTick(client, lastServed)) !== undefined);
+      if (lastServed !== undefined && !stillServed.has(lastServed)) stillServed.set(lastServed, (await servedByGetTick(client, lastServed)).kind !== "absent");
       if (lastServed !== undefined && !stillServed.get(lastServed)) lastServed = undefined;
       absence.set(n, lastServed === undefined ? "beyond_history" : "hole");
     }

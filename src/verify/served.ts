@@ -3,7 +3,7 @@
 // verify about an eighth of the CPU per tick of a GetTick call (bench/VERIFY.md); every tick the stream does not deliver
 // (skipped, cut off, unreadable) is fetched with GetTick, a bounded number in flight. With
 // getTickOnly, every tick is fetched with GetTick.
-import type { ContinuumClient } from "../source/continuum-client.ts";
+import { isMessageTooLarge, type ContinuumClient } from "../source/continuum-client.ts";
 import { peekTick } from "../source/tick-peek.ts";
 import { decodeTick, TickRejected, tickRows, type TickRows } from "../sink/tick-rows.ts";
 
@@ -17,14 +17,25 @@ export class SequencerUnreachable extends Error {}
 const ATTEMPTS = 4;
 
 /** GetTick, retried a few times; throws SequencerUnreachable when it keeps failing. */
-export async function getTick(client: ContinuumClient, n: bigint): Promise<Uint8Array | undefined> {
+async function getTick(client: ContinuumClient, n: bigint): Promise<Uint8Array | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await client.getTick(n, 5_000);
     } catch (error) {
+      if (isMessageTooLarge(error as { code?: unknown; details?: unknown })) throw error;
       if (attempt >= ATTEMPTS) throw new SequencerUnreachable(`GetTick(${n}) failed ${ATTEMPTS} times: ${(error as Error).message}`);
       await Bun.sleep(250 * 2 ** attempt);
     }
+  }
+}
+
+/** Tick n as GetTick serves it; a tick too large to receive is one the ingester rejects (too_large). */
+export async function servedByGetTick(client: ContinuumClient, n: bigint): Promise<Served> {
+  try {
+    return servedOf(n, await getTick(client, n));
+  } catch (error) {
+    if (error instanceof SequencerUnreachable) throw error;
+    return { kind: "unstorable", code: "too_large", detail: (error as { details: string }).details, raw: new Uint8Array(0) };
   }
 }
 
@@ -97,7 +108,7 @@ export async function fetchServed(client: ContinuumClient, first: bigint, last: 
   const worker = async () => {
     while (next < missing.length) {
       const n = missing[next++]!;
-      served.set(n, servedOf(n, await getTick(client, n)));
+      served.set(n, await servedByGetTick(client, n));
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.inFlight, missing.length) }, worker));
