@@ -177,6 +177,9 @@ export function classifyFailure(error: unknown): Failure {
   return code === undefined ? "suspect" : "transient";
 }
 
+/** The database refused the rows themselves (SQLSTATE class 22, 23 or 54): retrying them as they are cannot help. */
+export const isDataError = (error: unknown) => classifyFailure(error) === "rows";
+
 /**
  * An ERROR answer ends the transaction with a rollback, and postgres.js rethrows an error of the
  * batch's own code only after its rollback succeeded. A broken connection or a timeout leaves
@@ -249,7 +252,7 @@ export async function commitBatch(
       const repeated = failure === "suspect" && previousFailure === describe(error);
       previousFailure = describe(error);
       if (unresolved === undefined && (failure === "rows" || repeated)) {
-        const refused = refuseSingleTick(batch, error);
+        const refused = refuseSingleTick(batch, error) ?? withoutRecordedAgain(batch, error);
         if (refused) return commitBatch(sql, stream, epoch, refused, options);
         if (batch.first !== undefined && batch.last !== undefined && batch.first < batch.last) {
           const [left, right] = splitBatch(batch);
@@ -284,4 +287,14 @@ function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
     stored: [],
     rejected: [...batch.rejected, { tickNumber: rows.tickNumber, code: "database_refused", detail: reason, raw }],
   };
+}
+
+/**
+ * A one-tick batch with nothing to store that still collides on a key: its gap or chain break is
+ * already recorded (by an earlier run). Without them it commits; retrying it as it is never would.
+ */
+function withoutRecordedAgain(batch: Batch, error: unknown): Batch | undefined {
+  const unique = (error as { code?: unknown }).code === "23505";
+  if (!unique || batch.stored.length > 0 || batch.first !== batch.last || batch.gaps.length + batch.chainBreaks.length === 0) return undefined;
+  return { ...batch, gaps: [], chainBreaks: [] };
 }

@@ -25,7 +25,7 @@ function observed() {
   return { lines, metrics, observer, value };
 }
 
-const status = (over: Partial<IngesterStatus> = {}): IngesterStatus => ({ streamConnected: true, workersAlive: true, ticksInFlight: 0, ...over });
+const status = (over: Partial<IngesterStatus> = {}): IngesterStatus => ({ streamConnected: true, workersAlive: true, ticksInFlight: 0, recordBytesInFlight: 0, ...over });
 
 test("each failed attempt is counted and logged with the batch's range and the error as it happens", async () => {
   const { lines, observer, value } = observed();

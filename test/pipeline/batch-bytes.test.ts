@@ -18,7 +18,7 @@ function recordingPool() {
 
 test("a batch closes when its ticks' bytes reach BATCH_BYTES, long before BATCH_SIZE", async () => {
   const { pool, ends } = recordingPool();
-  const dispatcher = new Dispatcher(pool, { batchSize: 250, batchBytes: 10_000, bufferSize: 10_000, flushIntervalMs: 60_000 }, new AbortController().signal);
+  const dispatcher = new Dispatcher(pool, { batchSize: 250, batchBytes: 10_000, bufferSize: 10_000, bufferBytes: 1 << 30, flushIntervalMs: 60_000 }, new AbortController().signal);
   const big = new Uint8Array(4_000);
   for (let n = 1n; n <= 7n; n++) await dispatcher.tick(n, big);
   await dispatcher.flush();
@@ -31,7 +31,7 @@ test("a batch closes when its ticks' bytes reach BATCH_BYTES, long before BATCH_
 
 test("the tick that passes BATCH_BYTES closes its batch: a batch holds at most BATCH_BYTES plus one tick", async () => {
   const { pool, ends } = recordingPool();
-  const dispatcher = new Dispatcher(pool, { batchSize: 250, batchBytes: 10_000, bufferSize: 10_000, flushIntervalMs: 60_000 }, new AbortController().signal);
+  const dispatcher = new Dispatcher(pool, { batchSize: 250, batchBytes: 10_000, bufferSize: 10_000, bufferBytes: 1 << 30, flushIntervalMs: 60_000 }, new AbortController().signal);
   await dispatcher.tick(1n, new Uint8Array(100));
   await dispatcher.tick(2n, new Uint8Array(50_000));
   await dispatcher.tick(3n, new Uint8Array(100));

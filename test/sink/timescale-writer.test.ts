@@ -270,3 +270,17 @@ test("an attempt whose transaction is still running (its session not yet noticed
   const [{ n }] = (await sql`SELECT count(*)::int AS n FROM ingest_ranges`) as unknown as [{ n: number }];
   expect(n).toBe(0);
 }, 30_000);
+
+test("a one-tick batch whose gap an earlier run already recorded commits, instead of being retried for ever", async () => {
+  const { sql, lease } = await setUp("w");
+  await sql`INSERT INTO tick_gaps (stream, first_tick, last_tick, reason) VALUES ('w', 40, 40, 'recorded by an earlier run')`;
+  const batch = new BatchBuilder().finish({ batchId: 2, first: "40", last: "40", gaps: [{ first: "40", last: "40", reason: "not in the stream" }], chainBreaks: [] });
+  const retries: unknown[] = [];
+  const committed = await commitBatch(sql, "w", lease.epoch, batch, options(sql, retries, 2));
+  expect(committed.length).toBe(1);
+  expect(retries).toEqual([]);
+  const gaps = await sql`SELECT first_tick::int AS f, reason FROM tick_gaps WHERE first_tick = 40`;
+  expect(gaps.map((g) => g.reason)).toEqual(["recorded by an earlier run"]);
+  const [range] = await sql`SELECT last_tick::int AS l FROM ingest_ranges WHERE first_tick = 40`;
+  expect(range?.l).toBe(40);
+}, 30_000);
