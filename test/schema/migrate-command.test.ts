@@ -8,7 +8,10 @@ import { sharedTimescaleServer, startTimescale } from "../support/timescale.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
 
 function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
-  return stdout.trim().split("\n").map((line) => JSON.parse(line));
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
 }
 
 async function recordedMigrations(url: string) {

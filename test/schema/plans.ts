@@ -13,7 +13,7 @@ interface PlanNode {
 export async function compressedBatchesRead(databaseUrl: string, query: string): Promise<Record<string, number>> {
   const plans: PlanNode[] = [];
   // A session of its own: the settings below must not outlive the count.
-  const session = postgres(databaseUrl, { max: 1, onnotice: (notice) => collect(notice.message, plans) });
+  const session = postgres(databaseUrl, { max: 1, onnotice: (notice) => collect(notice.message ?? "", plans) });
   try {
     const chunks = await session<{ chunk: string; hypertable: string }[]>`
       SELECT c.table_name AS chunk, h.table_name AS hypertable
