@@ -1,5 +1,6 @@
 // The database going away under load: PostgreSQL stopped for 30 s, killed with SIGKILL and
-// restarted, and a SIGTERM to the ingester while the database is down.
+// restarted, and a SIGTERM to the ingester while the database is down; the stop and the kill also
+// on TimescaleDB, writing into hypertables.
 import { describe, expect, test } from "bun:test";
 import { FIRST, scenario, seconds } from "./harness.ts";
 
@@ -76,8 +77,47 @@ describe("database outages", () => {
         expect(took).toBeLessThan(shutdown + 2000);
         await pg.start();
         await s.finish(s.ingester(), 120_000);
-        await s.verify(`database ${outage}, SIGTERM after a failed write: exit ${code} in ${seconds(took)} (SHUTDOWN_TIMEOUT ${seconds(shutdown)}); next run completed`);
+        await s.verify(
+          `database ${outage}, SIGTERM after a failed write: exit ${code} in ${seconds(took)} (SHUTDOWN_TIMEOUT ${seconds(shutdown)}); next run completed`,
+        );
       });
     }, 180_000);
   }
+
+  describe("on TimescaleDB", () => {
+    test("TimescaleDB stopped for 8 s while ticks arrive at 3,000/s", async () => {
+      await scenario("timescale/stopped-8s", async (s) => {
+        const pg = await s.postgres("timescale");
+        await s.database(pg);
+        await s.stream({ count: 36_000, rate: 3000 });
+        const proc = s.ingester();
+        await s.waitFor(FIRST + 3000n, proc);
+        const before = await s.checkpoint();
+        await pg.stop();
+        await Bun.sleep(8000);
+        await pg.start();
+        await s.finish(proc, 120_000);
+        await s.verify(`stopped at checkpoint +${before - FIRST} for 8 s and started again; ${retries(proc.output())} failed writes retried`);
+        expect(retries(proc.output())).toBeGreaterThan(0);
+      });
+    }, 120_000);
+
+    test("TimescaleDB killed with SIGKILL and restarted, 3,000 ticks/s", async () => {
+      await scenario("timescale/sigkill", async (s) => {
+        const pg = await s.postgres("timescale");
+        await s.database(pg);
+        await s.stream({ count: 36_000, rate: 3000 });
+        const proc = s.ingester({ BATCH_SIZE: "250" });
+        const up = s.between(1500, 4000);
+        const down = s.between(1000, 5000);
+        await Bun.sleep(up);
+        await s.killPostgres(pg);
+        await Bun.sleep(down);
+        await pg.start();
+        await s.finish(proc, 120_000);
+        await s.verify(`killed after ${seconds(up)} up, restarted after ${seconds(down)}; ${retries(proc.output())} failed writes retried`);
+        expect(retries(proc.output())).toBeGreaterThan(0);
+      });
+    }, 120_000);
+  });
 });

@@ -67,6 +67,15 @@ export function ensureTimescaleInstalled() {
   installed = true;
 }
 
+/** The shared build links against the PostgreSQL 15 minor release Debian ships now. */
+function mismatchHint(log: string): string {
+  if (!log.includes("undefined symbol")) return "";
+  const version = Bun.spawnSync([join(PG_BIN, "postgres"), "--version"])
+    .stdout.toString()
+    .trim();
+  return ` TimescaleDB's library does not fit this PostgreSQL (${version}): upgrade it with \`apt-get update && apt-get install postgresql-15\` as root (bash .ci/run does).`;
+}
+
 function postgresUserIds(): { uid: number; gid: number } {
   const line = readFileSync("/etc/passwd", "utf8")
     .split("\n")
@@ -170,7 +179,7 @@ export async function startTimescaleServer(options: TimescaleServerOptions = {})
       killNow(dataDir);
       proc.kill("SIGKILL");
       throw new Error(
-        `the TimescaleDB test server (PostgreSQL 15 in ${dataDir}, port ${port}) did not start: ${(error as Error).message}. Its log:\n${log.trim()}`,
+        `the TimescaleDB test server (PostgreSQL 15 in ${dataDir}, port ${port}) did not start: ${(error as Error).message}.${mismatchHint(log)} Its log:\n${log.trim()}`,
       );
     }
   };
