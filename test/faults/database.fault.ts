@@ -85,19 +85,19 @@ describe("database outages", () => {
   }
 
   describe("on TimescaleDB", () => {
-    test("TimescaleDB stopped for 8 s while ticks arrive at 3,000/s", async () => {
-      await scenario("timescale/stopped-8s", async (s) => {
+    test("TimescaleDB stopped for 6 s while ticks arrive at 3,000/s", async () => {
+      await scenario("timescale/stopped-6s", async (s) => {
         const pg = await s.postgres("timescale");
         await s.database(pg);
-        await s.stream({ count: 36_000, rate: 3000 });
+        await s.stream({ count: 24_000, rate: 3000 });
         const proc = s.ingester();
         await s.waitFor(FIRST + 3000n, proc);
         const before = await s.checkpoint();
         await pg.stop();
-        await Bun.sleep(8000);
+        await Bun.sleep(6000);
         await pg.start();
         await s.finish(proc, 120_000);
-        await s.verify(`stopped at checkpoint +${before - FIRST} for 8 s and started again; ${retries(proc.output())} failed writes retried`);
+        await s.verify(`stopped at checkpoint +${before - FIRST} for 6 s and started again; ${retries(proc.output())} failed writes retried`);
         expect(retries(proc.output())).toBeGreaterThan(0);
       });
     }, 120_000);
