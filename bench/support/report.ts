@@ -254,7 +254,7 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "### TimescaleDB: the same runs on hypertables",
     "",
-    `TimescaleDB ${TIMESCALEDB_VERSION} on PostgreSQL ${results.timescale.settings.server_version} (Debian's postgresql-15, fsync=${results.timescale.settings.fsync}, ` +
+    `TimescaleDB ${TIMESCALEDB_VERSION} on PostgreSQL ${results.timescale.settings.server_version} (fsync=${results.timescale.settings.fsync}, ` +
       `shared_buffers=${results.timescale.settings.shared_buffers}), started after the runs above on the same machine; the databases as \`migrate\` makes them: ` +
       `ticks, vdf_proofs and tick_transactions hypertables with 1-day chunks, compression and retention policies. Same ticks, settings and windows as above.`,
     "",

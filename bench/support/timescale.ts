@@ -48,7 +48,7 @@ export async function compressedChunkBefore(sql: postgres.Sql, genesisMicros: bi
 
 export async function catchUpState(sql: postgres.Sql): Promise<CatchUpState> {
   const [row] = await sql`
-    SELECT count(*) FILTER (WHERE status & 1 <> 0)::int AS compressed, count(*) FILTER (WHERE status & 9 = 9)::int AS partial
+    SELECT count(*) FILTER (WHERE c.status & 1 <> 0)::int AS compressed, count(*) FILTER (WHERE c.status & 9 = 9)::int AS partial
     FROM _timescaledb_catalog.chunk c JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id
     WHERE h.table_name IN ('ticks', 'vdf_proofs', 'tick_transactions')`;
   return { compressedChunks: row!.compressed, writtenSinceCompressed: row!.partial };
