@@ -25,7 +25,7 @@ try {
   await db`INSERT INTO tick_transactions SELECT tick_number, "timestamp", s, md5(batch_hash || s), 'tx', '\\x00', '\\x01', '\\x02', s, 1, 2
            FROM ticks, generate_series(0, 1) s WHERE transaction_count = 2`;
   for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-    await db`SELECT compress_chunk(c) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+    await db`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
   }
   await db`ANALYZE`;
 

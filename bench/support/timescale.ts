@@ -42,7 +42,7 @@ export async function compressedChunkBefore(sql: postgres.Sql, genesisMicros: bi
   await sql`INSERT INTO tick_transactions SELECT tick_number, "timestamp", 0, md5(batch_hash), 'tx', '\\x00', '\\x01', '\\x02', 0, 1, 2
             FROM ticks WHERE tick_number % 500 = 0`;
   for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-    await sql`SELECT compress_chunk(c) FROM show_chunks(${table}::regclass) c`;
+    await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass) c`;
   }
 }
 

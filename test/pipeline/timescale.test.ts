@@ -15,8 +15,12 @@ afterEach(() => parts.stopAll());
 const DAY_MICROS = 86_400_000_000n;
 const nowMicros = () => BigInt(Date.now()) * 1000n;
 
+/** A migrated database whose policies run only when a test runs them (run_job), not also when
+ * TimescaleDB's scheduler picks them up: each test decides when its jobs run. */
 async function timescaleDatabase() {
-  return migratedDatabase((await sharedTimescaleServer()).url);
+  const url = await migratedDatabase((await sharedTimescaleServer()).url);
+  await query(url, (sql) => sql`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL`);
+  return url;
 }
 
 async function checkpoint(db: postgres.Sql): Promise<bigint> {
