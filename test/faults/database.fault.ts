@@ -106,7 +106,7 @@ describe("database outages", () => {
       await scenario("timescale/sigkill", async (s) => {
         const pg = await s.postgres("timescale");
         await s.database(pg);
-        await s.stream({ count: 36_000, rate: 3000 });
+        await s.stream({ count: 24_000, rate: 3000 });
         const proc = s.ingester({ BATCH_SIZE: "250" });
         const up = s.between(1500, 4000);
         const down = s.between(1000, 5000);

@@ -28,51 +28,43 @@ export interface TimescaleServerOptions {
 const asRoot = process.getuid?.() === 0;
 const asPostgres = (command: string[]) => (asRoot ? ["runuser", "-u", "postgres", "--", ...command] : command);
 
-let installed = false;
+const INSTALLED_FILES = [
+  join(PG_BIN, "postgres"),
+  join(PG_LIB, `timescaledb-tsl-${TIMESCALEDB_VERSION}.so`),
+  join(PG_EXTENSIONS, `timescaledb--${TIMESCALEDB_VERSION}.sql`),
+];
 
-/** The install script of shared/timescaledb, in the nearest folder above the clone that has one
+/** The install script of shared/timescaledb, in the nearest folder above `clone` that has one
  * (CI puts shared/ beside the clone). */
-function findInstallScript(): string | undefined {
-  for (let dir = dirname(repoRoot); ; dir = dirname(dir)) {
+function findInstallScript(clone: string): string | undefined {
+  for (let dir = dirname(clone); ; dir = dirname(dir)) {
     const script = join(dir, "shared/timescaledb/install.sh");
     if (existsSync(script)) return script;
     if (dir === dirname(dir)) return undefined;
   }
 }
 
-/** Installs PostgreSQL 15 and TimescaleDB with shared/timescaledb/install.sh when either is missing. */
-export function ensureTimescaleInstalled() {
-  if (installed) return;
-  const needed = [
-    join(PG_BIN, "postgres"),
-    join(PG_LIB, `timescaledb-tsl-${TIMESCALEDB_VERSION}.so`),
-    join(PG_EXTENSIONS, `timescaledb--${TIMESCALEDB_VERSION}.sql`),
-  ];
+/** Installs PostgreSQL 15 and TimescaleDB with shared/timescaledb/install.sh when any of `needed` is missing. */
+export function ensureTimescaleInstalled(clone = repoRoot, needed = INSTALLED_FILES) {
   const missing = needed.filter((file) => !existsSync(file));
-  if (missing.length > 0) {
-    const script = findInstallScript();
-    if (!script) {
-      throw new Error(
-        `TimescaleDB ${TIMESCALEDB_VERSION} for PostgreSQL 15 is not installed (missing ${missing.join(", ")}), and no shared/timescaledb/install.sh ` +
-          `was found in a folder above ${repoRoot}: put the shared/ folder beside the clone (CI does) and run \`bash .ci/run\`, or run that install.sh as root`,
-      );
-    }
-    const install = Bun.spawnSync([...(asRoot ? [] : ["sudo", "-n"]), "bash", script], { stdout: "pipe", stderr: "pipe" });
-    if (install.exitCode !== 0) {
-      throw new Error(
-        `${asRoot ? "" : "sudo -n "}bash ${script} failed (exit ${install.exitCode}) installing TimescaleDB:\n${install.stdout}${install.stderr}`,
-      );
-    }
+  if (missing.length === 0) return;
+  const script = findInstallScript(clone);
+  if (!script) {
+    throw new Error(
+      `TimescaleDB ${TIMESCALEDB_VERSION} for PostgreSQL 15 is not installed (missing ${missing.join(", ")}), and no shared/timescaledb/install.sh ` +
+        `was found in a folder above ${clone}: put the shared/ folder beside the clone (CI does) and run \`bash .ci/run\`, or run that install.sh as root`,
+    );
   }
-  installed = true;
+  const install = Bun.spawnSync([...(asRoot ? [] : ["sudo", "-n"]), "bash", script], { stdout: "pipe", stderr: "pipe" });
+  if (install.exitCode !== 0) {
+    throw new Error(`${asRoot ? "" : "sudo -n "}bash ${script} failed (exit ${install.exitCode}) installing TimescaleDB:\n${install.stdout}${install.stderr}`);
+  }
 }
 
 /** The shared build links against the PostgreSQL 15 minor release Debian ships now. */
 function mismatchHint(log: string): string {
   if (!log.includes("undefined symbol")) return "";
-  const version = Bun.spawnSync([join(PG_BIN, "postgres"), "--version"])
-    .stdout.toString()
-    .trim();
+  const version = Bun.spawnSync([join(PG_BIN, "postgres"), "--version"]).stdout.toString().trim();
   return ` TimescaleDB's library does not fit this PostgreSQL (${version}): upgrade it with \`apt-get update && apt-get install postgresql-15\` as root (bash .ci/run does).`;
 }
 
