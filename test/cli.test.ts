@@ -44,3 +44,9 @@ test("every subcommand has --help", async () => {
     expect(stdout).toContain(`Usage: tick-ingester ${command}`);
   }
 });
+
+test("STREAM_IDLE_TIMEOUT=0s exits 2: it would give up on every stream at once and reconnect for ever", async () => {
+  const { stderr, code } = await cli([], { ...required, STREAM_IDLE_TIMEOUT: "0s" });
+  expect(code).toBe(2);
+  expect(stderr).toContain('STREAM_IDLE_TIMEOUT="0s": expected a duration above 0');
+});

@@ -88,3 +88,11 @@ test("DB_MAX_CONNECTIONS must leave a connection for every worker", () => {
   ]);
   expect(load({ env: { ...required, WORKER_COUNT: "8", DB_MAX_CONNECTIONS: "12", DB_MIN_CONNECTIONS: "2" } }).workerCount).toBe(8);
 });
+
+test("BUFFER_BYTES takes bytes or KiB, MiB, GiB; 64MiB by default", () => {
+  expect(load({ env: required }).bufferBytes).toBe(64 * 1024 * 1024);
+  expect(load({ env: { ...required, BUFFER_BYTES: "512KiB" } }).bufferBytes).toBe(512 * 1024);
+  expect(load({ env: { ...required, BUFFER_BYTES: "4194304" } }).bufferBytes).toBe(4194304);
+  expect(problemsOf({ env: { ...required, BUFFER_BYTES: "64MB" } })).toEqual(['BUFFER_BYTES="64MB": expected a size like 67108864, 512KiB, 64MiB or 1GiB']);
+  expect(problemsOf({ env: { ...required, BUFFER_BYTES: "0" } })).toEqual(['BUFFER_BYTES="0": expected a size above 0']);
+});

@@ -68,6 +68,7 @@ export async function run(config: IngesterConfig): Promise<number> {
           databaseReachable: await probe(),
           streamConnected: status.streamConnected,
           disconnectedSinceMs: status.disconnectedSinceMs,
+          getTickFailing: status.getTickFailing,
           lagSeconds: lagSeconds(status.newestCommittedMicros),
           now: Date.now(),
         },

@@ -1,7 +1,7 @@
 // The ingester's configuration: the seed README's variables with its names and defaults,
 // and the few this service adds. `tick-ingester run --help` prints this table.
 import type { ConfigOf, Field } from "./load.ts";
-import { boolean, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
+import { boolean, byteSize, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
 
 const field = <T>(f: Field<T>) => f;
 
@@ -29,6 +29,7 @@ export const ingesterFields = {
   dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
   dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
   bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
+  bufferBytes: field({ env: "BUFFER_BYTES", schema: byteSize, default: "64MiB", help: "Bytes of tick messages and rejects in flight (not yet committed); reading waits above it" }),
   workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core" }),
   batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Ticks per batch write" }),
   flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Max time before flushing a partial batch" }),
@@ -42,7 +43,7 @@ export const ingesterFields = {
   shutdownTimeout: field({ env: "SHUTDOWN_TIMEOUT", schema: duration, default: "30s", help: "Time allowed to drain and flush on SIGINT/SIGTERM" }),
   grpcTls: field({ env: "GRPC_TLS", schema: boolean, default: "false", help: "Connect to Continuum over TLS", boolean: true }),
   grpcCaFile: field({ env: "GRPC_CA_FILE", schema: text, help: "PEM file of the CA that signed the Continuum server's certificate (with GRPC_TLS; default: the system's CAs)" }),
-  streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration, default: "10s", help: "Reconnect when the stream sends nothing for this long" }),
+  streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration.refine((ms) => ms > 0, "expected a duration above 0 (0 would give up on every stream at once)"), default: "10s", help: "Reconnect when the stream sends nothing for this long" }),
   migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
   ...policyFields,
 };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { HOSTILE_KINDS, INVALID_KINDS, faultProblems, type Faults } from "../simulator/faults.ts";
 import { WORKLOAD_NAMES } from "../simulator/workloads.ts";
 import { fieldFlag, type ConfigOf, type Field } from "./load.ts";
-import { decimal, duration, hostPort, oneOf, uint64, wholeNumber } from "./values.ts";
+import { boolean, decimal, duration, hostPort, oneOf, uint64, wholeNumber } from "./values.ts";
 
 const field = <T>(f: Field<T>) => f;
 
@@ -48,6 +48,10 @@ export const simulatorFields = {
   garbage: field({ env: "SIM_GARBAGE", flag: "--garbage", schema: ticks("51548050900"), help: "Fault: serve these ticks as bytes that are not a Tick message" }),
   stall: field({ env: "SIM_STALL", flag: "--stall", schema: tickList(duration, "51548050900:5s"), help: "Fault: TICK:DURATION, pause before sending the tick (once)" }),
   hostile: field({ env: "SIM_HOSTILE", flag: "--hostile", schema: tickList(oneOf(HOSTILE_KINDS), `51548050900:${HOSTILE_KINDS[0]}`), help: `Fault: TICK:KIND, valid but hostile content in the tick's first transaction; KIND is ${HOSTILE_KINDS.join(", ")}` }),
+  exhaust: field({ env: "SIM_EXHAUST", flag: "--exhaust", schema: ticks("51548050900"), help: "Fault: end the stream with RESOURCE_EXHAUSTED (an overload, not a large tick) right after these ticks (once each)" }),
+  leap: field({ env: "SIM_LEAP", flag: "--leap", schema: ticks("51548050900"), help: "Fault: after these ticks, every stream sends the tick's content numbered 2^64-2, then 2^64-1" }),
+  junk: field({ env: "SIM_JUNK", flag: "--junk", schema: tickList(wholeNumber(1, 10_000_000), "51548050900:1000"), help: "Fault: TICK:COUNT, after the tick send COUNT messages of 64 KiB that are not Tick messages (once)" }),
+  refuseGetTick: field({ env: "SIM_REFUSE_GET_TICK", flag: "--refuse-get-tick", schema: boolean, default: "false", help: "Fault: GetTick answers PERMISSION_DENIED", boolean: true }),
   logLevel: field({ env: "SIM_LOG_LEVEL", flag: "--log-level", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
 };
 
@@ -62,6 +66,10 @@ export function faultsOf(config: SimulatorConfig): Faults {
     garbage: config.garbage,
     stall: config.stall?.map(({ tick, arg }) => ({ tick, ms: arg })),
     hostile: config.hostile?.map(({ tick, arg }) => ({ tick, kind: arg })),
+    exhaust: config.exhaust,
+    leap: config.leap,
+    junk: config.junk?.map(({ tick, arg }) => ({ tick, count: arg })),
+    refuseGetTick: config.refuseGetTick,
   };
 }
 
@@ -94,6 +102,9 @@ Faults take comma-separated lists of tick numbers, or TICK:ARG entries:
   --invalid 51548050900:zero-tick,51548050910:no-vdf,51548050920:unsigned-tx
   --hostile 51548050900:tabs,51548050901:nul,51548050902:big-nonce,51548050903:max-nonce,51548050904:big-payload,51548050905:broken-chain
   --stall 51548050900:5s           --drop-every 1000
+  --hostile 51548050900:two-numbers,51548050901:oversize,51548050902:zero-timestamp,51548050903:future-timestamp
+  --exhaust 51548050900   --leap 51548050900
+  --junk 51548050900:1000
 Invalid, garbage and hostile ticks are served the same way by streams and GetTick (as a faulty
 sequencer would); omitted and repeated ticks are normal ticks. unsigned-tx and hostile kinds
 change the tick's first transaction, adding one when it has none. tabs: tx_id with tab,

@@ -36,6 +36,18 @@ export const duration = z
     return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
   });
 
+const BYTE_UNITS = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+
+/** A size in bytes above 0: 4194304, 512KiB, 64MiB, 1GiB. */
+export const byteSize = z
+  .string()
+  .regex(/^\d+(B|KiB|MiB|GiB)?$/, "expected a size like 67108864, 512KiB, 64MiB or 1GiB")
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+)(B|KiB|MiB|GiB)?$/.exec(text)!;
+    return Number(amount) * BYTE_UNITS[(unit ?? "B") as keyof typeof BYTE_UNITS];
+  })
+  .pipe(z.number().min(1, "expected a size above 0").max(Number.MAX_SAFE_INTEGER, "expected a size below 8 PiB"));
+
 export const boolean = z
   .enum(["true", "false", "1", "0", "yes", "no"], { error: "expected true or false" })
   .transform((text) => text === "true" || text === "1" || text === "yes");

@@ -18,6 +18,7 @@ export interface Metrics {
   ticks: Counter<"status">;
   bufferSize: Gauge;
   bufferCapacity: Gauge;
+  bufferBytes: Gauge;
   writeDuration: Histogram;
   reconnects: Counter;
   /** A float: exact up to 2^53 (9,007,199,254,740,992), the nearest double above. */
@@ -32,6 +33,10 @@ export interface Metrics {
   chainBreaks: Counter;
   duplicates: Counter;
   writeRetries: Counter;
+  /** code: the gRPC status name. */
+  getTickFailures: Counter<"code">;
+  /** kind: zero, expired (older than RETAIN_FOR) or future. */
+  untimelyTicks: Counter<"kind">;
 }
 
 export function createMetrics(): Metrics {
@@ -85,6 +90,9 @@ export function createMetrics(): Metrics {
     ticks,
     bufferSize: new Gauge({ name: "tick_ingester_buffer_size", help: "Ticks waiting in the pipeline's buffer", registers }),
     bufferCapacity: new Gauge({ name: "tick_ingester_buffer_capacity", help: "Capacity of the tick buffer (BUFFER_SIZE)", registers }),
+    untimelyTicks: new Counter({ name: "tick_ingester_untimely_ticks_total", help: "Ticks stored with a timestamp of 0, older than RETAIN_FOR (retention drops them) or in the future", labelNames: ["kind"], registers }),
+    getTickFailures: new Counter({ name: "tick_ingester_get_tick_failures_total", help: "GetTick calls that failed (and were retried), by gRPC status", labelNames: ["code"], registers }),
+    bufferBytes: new Gauge({ name: "tick_ingester_buffer_bytes", help: "Bytes of tick messages and rejects in the pipeline, not yet committed (bounded by BUFFER_BYTES)", registers }),
     writeDuration: new Histogram({
       name: "tick_ingester_write_duration_seconds",
       help: "Duration of one batch's database transaction (all three COPYs and the commit)",

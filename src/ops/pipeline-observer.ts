@@ -1,13 +1,19 @@
 // Turns what the ingester reports into metrics and log lines: one line per batch at debug, a
 // summary every interval at info, every problem at warn or error with its cause.
 import type { CommitReport } from "../pipeline/batch-protocol.ts";
-import type { IngesterEvents, IngesterStatus } from "../pipeline/ingester.ts";
+import type { IngesterEvents, IngesterStatus, UntimelyKind } from "../pipeline/ingester.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 
 /** Seconds between a tick's own timestamp and now. */
 export const lagSeconds = (micros: bigint | undefined) =>
   micros === undefined ? undefined : Math.max(0, Date.now() / 1000 - Number(micros) / 1e6);
+
+const UNTIMELY_MESSAGES: Record<UntimelyKind, string> = {
+  zero: "Tick timestamp is 0: retention drops such a tick at once",
+  expired: "Tick timestamp is older than RETAIN_FOR: retention drops such a tick at once",
+  future: "Tick timestamp is in the future: it is left out of the lag",
+};
 
 export interface Observer {
   events: IngesterEvents;
@@ -30,6 +36,7 @@ export function observeIngester(options: {
   let committedSinceSummary = 0;
   let lastSummaryAt = Date.now();
 
+  const untimelyLogged = new Set<UntimelyKind>();
   const events: IngesterEvents = {
     connected: (startTick) => logger.info({ start_tick: startTick }, "Connected to the tick stream"),
     disconnected: (reason, retryInMs) => {
@@ -62,6 +69,19 @@ export function observeIngester(options: {
     repeated: () => metrics.duplicates.inc(),
     backfilled: (first, last, found) =>
       logger.warn({ first_tick: first, last_tick: last, found }, "Fetched ticks the stream skipped with GetTick"),
+    untimely: (kind, tickNumber, timestampMicros) => {
+      metrics.untimelyTicks.inc({ kind });
+      if (untimelyLogged.has(kind)) return;
+      untimelyLogged.add(kind);
+      logger.warn(
+        { kind, tick: tickNumber, timestamp_micros: timestampMicros, retention: kind === "expired" ? "drops it at once" : undefined },
+        `${UNTIMELY_MESSAGES[kind]} (stored; logged once per run, tick_ingester_untimely_ticks_total{kind} counts them)`,
+      );
+    },
+    getTickFailed: (tickNumber, code, reason, attempt, retryInMs) => {
+      metrics.getTickFailures.inc({ code });
+      logger.warn({ tick: tickNumber, code, reason, attempt, retry_in_ms: retryInMs }, "GetTick failed (will retry; ingestion waits for it)");
+    },
     workerLog: (report, worker) => logger[report.level]({ worker, ...report.fields }, report.msg),
     fatal: (reason) => logger.error({ reason }, "Ingester stopping on a fatal error"),
     standby: (holder) => {
@@ -74,6 +94,7 @@ export function observeIngester(options: {
     events,
     sample(status) {
       metrics.bufferSize.set(status.ticksInFlight);
+      metrics.bufferBytes.set(status.recordBytesInFlight);
       if (status.nextTick !== undefined) metrics.lastCommittedTick.set(Number(status.nextTick - 1n));
       const now = Date.now();
       if (now - lastSummaryAt < options.summaryIntervalMs) return;

@@ -14,6 +14,8 @@ export interface ReadinessObservations {
   disconnectedSinceMs?: number;
   /** Seconds between the newest committed tick's timestamp and now; absent before the first commit. */
   lagSeconds?: number;
+  /** GetTick has been failing since then (ms since the epoch); the stream waits for it. */
+  getTickFailing?: { sinceMs: number; code: string; reason: string };
   /** Another instance holds the ingestion lock; this one waits. */
   standby?: boolean;
   now: number;
@@ -42,6 +44,16 @@ export function evaluateReadiness(obs: ReadinessObservations, limits: ReadinessL
       if (downMs > limits.reconnectGraceMs) {
         failed.stream = `disconnected for ${seconds(downMs / 1000)} (grace ${seconds(limits.reconnectGraceMs / 1000)})`;
       }
+    }
+  }
+
+  // Retrying does not mend these: the sequencer refuses GetTick, and the backfill cannot go on.
+  const refused = ["UNIMPLEMENTED", "PERMISSION_DENIED", "UNAUTHENTICATED", "INVALID_ARGUMENT"];
+  if (obs.getTickFailing) {
+    const { sinceMs, code, reason } = obs.getTickFailing;
+    const failingMs = obs.now - sinceMs;
+    if (refused.includes(code) || failingMs > limits.reconnectGraceMs) {
+      failed.get_tick = `GetTick failing for ${seconds(failingMs / 1000)}: ${code}: ${reason}`;
     }
   }
 

@@ -1,7 +1,8 @@
 // Groups ticks, in stream order, into batches of BATCH_SIZE (or whatever arrived within
-// FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds the
-// ticks in flight to BUFFER_SIZE: when the database falls behind, the caller waits here, stops
-// reading the stream, and gRPC flow control slows the sequencer's sending.
+// FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds what is
+// in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record counts, rejects included):
+// when the database falls behind, the caller waits here, stops reading the stream, and gRPC flow
+// control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
 import {
   encodeJson,
@@ -18,6 +19,8 @@ import type { WorkerPool } from "./workers.ts";
 export interface DispatcherOptions {
   batchSize: number;
   bufferSize: number;
+  /** Bytes of records in flight; one record is let through whatever its size when none are. */
+  bufferBytes: number;
   flushIntervalMs: number;
 }
 
@@ -27,6 +30,7 @@ interface OpenBatch {
   first?: bigint;
   last?: bigint;
   ticks: number;
+  bytes: number;
   gaps: GapRecord[];
   chainBreaks: ChainBreakRecord[];
   timer: ReturnType<typeof setTimeout>;
@@ -53,9 +57,10 @@ export class Dispatcher {
   private open: OpenBatch | undefined;
   private nextBatchId = 1;
   private inFlight = 0;
+  private bytesInFlight = 0;
   private readonly workerLoad: number[];
-  /** Closed batches not yet fully committed: their Worker and ticks still to commit. */
-  private readonly closed = new Map<number, { worker: number; remaining: number }>();
+  /** Closed batches not yet fully committed: their Worker, ticks still to commit, and bytes. */
+  private readonly closed = new Map<number, { worker: number; remaining: number; bytes: number }>();
   private roomWaiters: Array<() => void> = [];
   /** Serialises the stream's calls with the flush timer's. */
   private lock: Promise<unknown> = Promise.resolve();
@@ -76,13 +81,19 @@ export class Dispatcher {
     return this.inFlight;
   }
 
+  /** Bytes of the records sent to Workers and not yet committed. */
+  get recordBytesInFlight() {
+    return this.bytesInFlight;
+  }
+
   /** Returns a promise only when the caller must wait (a full ring, no room, a break in the numbers). */
   tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): void | Promise<void> {
     const continues = this.open === undefined || this.open.last === undefined || this.open.last === n - 1n;
-    if (this.busy === 0 && continues && this.inFlight < this.options.bufferSize && !this.signal.aborted) {
+    if (this.busy === 0 && continues && this.hasRoom() && !this.signal.aborted) {
       const batch = this.open ?? this.openBatch();
       if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
         this.count(batch, n, chainBreak);
+        this.hold(batch, raw.byteLength);
         if (batch.ticks >= this.options.batchSize && !this.tryClose()) return this.flush();
         return;
       }
@@ -91,6 +102,7 @@ export class Dispatcher {
       const batch = await this.batchFor(n);
       await this.pool.send(batch.worker, RecordType.Tick, raw, false);
       this.count(batch, n, chainBreak);
+      this.hold(batch, raw.byteLength);
       await this.closeIfFull(batch);
     });
   }
@@ -98,10 +110,12 @@ export class Dispatcher {
   /** A tick that cannot be stored; n is undefined when the bytes did not say which tick. */
   reject(n: bigint | undefined, code: string, detail: string, raw: Uint8Array): Promise<void> {
     return this.locked(async () => {
-      const batch = n === undefined ? (this.open ?? this.openBatch()) : await this.batchFor(n);
+      const batch = await this.batchFor(n);
       const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
-      await this.pool.send(batch.worker, RecordType.Reject, encodeJson(record));
+      const body = encodeJson(record);
+      await this.pool.send(batch.worker, RecordType.Reject, body);
       if (n !== undefined) this.count(batch, n);
+      this.hold(batch, body.byteLength);
       await this.closeIfFull(batch);
     });
   }
@@ -138,21 +152,28 @@ export class Dispatcher {
 
   /** A Worker committed [first, last] (or part of a batch it had to split). */
   committed(report: CommitReport): void {
-    if (report.first === undefined || report.last === undefined) return;
-    const ticks = Number(BigInt(report.last) - BigInt(report.first) + 1n);
+    const ticks = report.first === undefined || report.last === undefined ? 0 : Number(BigInt(report.last) - BigInt(report.first) + 1n);
     this.inFlight -= ticks;
     const batch = this.closed.get(report.batchId);
     if (batch) {
       this.workerLoad[batch.worker]! -= ticks;
       batch.remaining -= ticks;
-      if (batch.remaining <= 0) this.closed.delete(report.batchId);
+      if (batch.remaining <= 0) {
+        this.bytesInFlight -= batch.bytes;
+        this.closed.delete(report.batchId);
+      }
     }
-    if (this.inFlight < this.options.bufferSize) this.wakeRoomWaiters();
+    if (this.hasRoom()) this.wakeRoomWaiters();
   }
 
-  /** The batch that tick n joins: the open one if n continues it, else a new one. */
-  private async batchFor(n: bigint): Promise<OpenBatch> {
-    if (this.open?.last !== undefined && this.open.last !== n - 1n) await this.close();
+  private hasRoom() {
+    return this.inFlight < this.options.bufferSize && this.bytesInFlight < this.options.bufferBytes;
+  }
+
+  /** The batch that tick n joins (undefined: a record without a number, which joins any): the
+   * open one if n continues it, else a new one. */
+  private async batchFor(n: bigint | undefined): Promise<OpenBatch> {
+    if (n !== undefined && this.open?.last !== undefined && this.open.last !== n - 1n) await this.close();
     await this.waitForRoom();
     return this.open ?? this.openBatch();
   }
@@ -167,8 +188,14 @@ export class Dispatcher {
     if (chainBreak) batch.chainBreaks.push({ tickNumber: n.toString(), expected: chainBreak.expected, got: chainBreak.got });
   }
 
+  /** A record of `bytes` is in the batch's ring now. */
+  private hold(batch: OpenBatch, bytes: number) {
+    batch.bytes += bytes;
+    this.bytesInFlight += bytes;
+  }
+
   private async waitForRoom() {
-    while (this.inFlight >= this.options.bufferSize) {
+    while (!this.hasRoom()) {
       await this.close(); // the open batch's ticks count too: send them on their way
       if (this.signal.aborted) throw new Aborted();
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -180,7 +207,7 @@ export class Dispatcher {
     const worker = this.workerLoad.indexOf(Math.min(...this.workerLoad));
     const batchId = this.nextBatchId++;
     const timer = setTimeout(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
-    this.open = { batchId, worker, ticks: 0, gaps: [], chainBreaks: [], timer };
+    this.open = { batchId, worker, ticks: 0, bytes: 0, gaps: [], chainBreaks: [], timer };
     return this.open;
   }
 
@@ -209,7 +236,7 @@ export class Dispatcher {
   private retire(batch: OpenBatch) {
     this.open = undefined;
     clearTimeout(batch.timer);
-    if (batch.ticks > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks });
+    if (batch.ticks > 0 || batch.bytes > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, bytes: batch.bytes });
   }
 
   private wakeRoomWaiters() {

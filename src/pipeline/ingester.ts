@@ -2,17 +2,18 @@
 // (fetching what the stream skipped); the dispatcher streams it into a Worker's ring; the Worker
 // decodes, validates, encodes and commits its batch with the batch's range; the commit report
 // moves the watermark, and the checkpointer records the watermark in the database.
+import { status as grpcStatus, type StatusObject } from "@grpc/grpc-js";
 import postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
 import { Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
-import { ContinuumClient } from "../source/continuum-client.ts";
+import { ContinuumClient, isMessageTooLarge, MAX_TICK_BYTES } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
 import type { CommitReport, LogReport, SinkSpec } from "./batch-protocol.ts";
 import { Aborted, Dispatcher } from "./dispatcher.ts";
-import { Sequencer } from "./sequencer.ts";
+import { sameBytes, Sequencer, type Decision } from "./sequencer.ts";
 import { Watermark } from "./watermark.ts";
 import { WorkerPool } from "./workers.ts";
 
@@ -20,6 +21,12 @@ const CHECKPOINT_INTERVAL_MS = 1_000;
 const BACKFILL_WINDOW = 16;
 /** Above this many missing ticks, first look for where the sequencer's history begins. */
 const BACKFILL_SEARCH_ABOVE = 1_000n;
+/** A stream that skips more ticks than this must show the sequencer vouches for the tick it sent. */
+const CHECK_JUMPS_ABOVE = BigInt(BACKFILL_WINDOW);
+/** A timestamp further ahead of this host's clock than this is in the future (clocks drift a little). */
+const FUTURE_SLACK_MICROS = 60_000_000n;
+/** No tick can follow this one: the next number would not fit the checkpoint. */
+const LAST_TICK_NUMBER = 2n ** 64n - 1n;
 
 /** What the ingester tells the outside (metrics, logs); it knows nothing of either. */
 export interface IngesterEvents {
@@ -28,12 +35,21 @@ export interface IngesterEvents {
   committed(report: CommitReport): void;
   repeated(): void;
   backfilled(first: bigint, last: bigint, found: number): void;
+  /**
+   * A tick whose timestamp is 0, older than RETAIN_FOR (retention drops it at once, without a
+   * trace) or in the future; it is stored all the same.
+   */
+  untimely(kind: UntimelyKind, tickNumber: bigint, timestampMicros: bigint): void;
+  /** GetTick failed (it is retried); `code` is the gRPC status name. */
+  getTickFailed(tickNumber: bigint, code: string, reason: string, attempt: number, retryInMs: number): void;
   workerLog(report: LogReport, worker: number): void;
   /** Another instance writes this stream; this one waits for its lock. */
   standby(holder: string): void;
   /** Something the ingester cannot go on from; it is stopping. */
   fatal(reason: string): void;
 }
+
+export type UntimelyKind = "zero" | "expired" | "future";
 
 export type IngesterSettings = Pick<
   IngesterConfig,
@@ -42,6 +58,7 @@ export type IngesterSettings = Pick<
   | "serviceName"
   | "startTick"
   | "bufferSize"
+  | "bufferBytes"
   | "workerCount"
   | "batchSize"
   | "flushInterval"
@@ -51,6 +68,7 @@ export type IngesterSettings = Pick<
   | "streamIdleTimeout"
   | "grpcTls"
   | "grpcCaFile"
+  | "retainFor"
 >;
 
 export interface IngesterStatus {
@@ -58,14 +76,32 @@ export interface IngesterStatus {
   disconnectedSinceMs?: number;
   workersAlive: boolean;
   ticksInFlight: number;
+  /** Bytes of the records in flight, rejects included (bounded by BUFFER_BYTES). */
+  recordBytesInFlight: number;
   /** Every tick below this is committed. */
   nextTick?: bigint;
   lastCommitAtMs?: number;
   /** Timestamp (µs since the epoch) of the newest tick committed, for the lag. */
   newestCommittedMicros?: bigint;
+  /** GetTick has failed since then (ms since the epoch), with this error; absent when it answers. */
+  getTickFailing?: { sinceMs: number; code: string; reason: string };
 }
 
 export class SchemaMissing extends Error {}
+
+interface UnreadableMessage {
+  code: string;
+  detail: string;
+  bytes: Uint8Array;
+}
+
+function peekOrError(bytes: Uint8Array): PeekedTick | Error {
+  try {
+    return peekTick(bytes);
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
   if (error.code === "42P01") {
@@ -88,7 +124,12 @@ export class Ingester {
   private lastCommitAt: number | undefined;
   private newestCommittedMicros: bigint | undefined;
   private workersAlive = true;
+  private getTickFailing: IngesterStatus["getTickFailing"];
+  /** RETAIN_FOR in microseconds, from the database; undefined without one (console mode). */
+  private retainForMicros: bigint | undefined;
   private reading: Promise<void> = Promise.resolve();
+  /** Stream messages without a usable tick number, until the next tick shows what they were. */
+  private unreadable: UnreadableMessage[] = [];
 
   private constructor(
     private readonly settings: IngesterSettings,
@@ -117,7 +158,7 @@ export class Ingester {
     });
     this.dispatcher = new Dispatcher(
       this.pool,
-      { batchSize: settings.batchSize, bufferSize: settings.bufferSize, flushIntervalMs: settings.flushInterval },
+      { batchSize: settings.batchSize, bufferSize: settings.bufferSize, bufferBytes: settings.bufferBytes, flushIntervalMs: settings.flushInterval },
       this.abort.signal,
     );
   }
@@ -168,6 +209,8 @@ export class Ingester {
     const progress = await loadProgress(this.sql, serviceName).catch((error: Error & { code?: string }) => {
       throw databaseError(error, this.settings.databaseUrl!);
     });
+    const [retention] = await this.sql`SELECT (extract(epoch FROM ${this.settings.retainFor}::interval) * 1000000)::bigint::text AS micros`;
+    this.retainForMicros = BigInt(retention!.micros);
     let next = progress.nextTick;
     if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, startTick);
     if (next !== undefined) this.startWatermark(next, progress.committedAhead);
@@ -195,6 +238,9 @@ export class Ingester {
           this.events.connected(startTick);
         },
         onDisconnect: (reason, retryInMs) => {
+          // No later tick of this stream can show what the held message was. Only stopping can
+          // fail this, and then the message is read again on the next start.
+          this.rejectUnreadableMessages().catch(() => {});
           this.streamConnected = false;
           this.disconnectedSince ??= Date.now();
           this.events.disconnected(reason, retryInMs);
@@ -212,29 +258,97 @@ export class Ingester {
 
   /** Places one tick from the stream; returns a promise only when the caller must wait. */
   private accept(bytes: Uint8Array): void | Promise<void> {
-    let tick: PeekedTick;
-    try {
-      tick = peekTick(bytes);
-    } catch (error) {
-      return this.dispatcher.reject(undefined, "undecodable", `not a valid Tick message: ${(error as Error).message}`, bytes);
-    }
-    if (tick.tickNumber === 0n) return this.dispatcher.reject(undefined, "zero_tick_number", "tick_number is 0", bytes);
-    if (this.sql && !this.watermark) return this.startFrom(tick.tickNumber).then(() => this.accept(bytes));
+    const tick = peekOrError(bytes);
+    if (tick instanceof Error) return this.holdUnreadable({ code: "undecodable", detail: `not a valid Tick message: ${tick.message}`, bytes });
+    if (tick.tickNumber === 0n) return this.holdUnreadable({ code: "zero_tick_number", detail: "tick_number is 0", bytes });
+    if (this.sql && !this.watermark) return this.startFrom(tick, bytes);
     const decision = this.sequencer.offer(tick);
+    if (decision.kind !== "gap" && this.unreadable.length > 0) return this.rejectUnreadableMessages().then(() => this.place(tick, bytes, decision));
+    return this.place(tick, bytes, decision);
+  }
+
+  private place(tick: PeekedTick, bytes: Uint8Array, decision: Decision): void | Promise<void> {
     switch (decision.kind) {
       case "accept":
+        this.checkTimestamp(tick);
         return this.dispatcher.tick(tick.tickNumber, bytes, decision.chainBreak);
       case "gap":
-        return this.backfill(decision.first, decision.last).then(() => this.accept(bytes));
+        return this.placeAfterGap(tick, bytes, decision.first, decision.last);
       default:
         this.events.repeated();
     }
   }
 
+  /**
+   * A stream message without a usable number is most likely a tick the stream skips: the backfill
+   * finds the same bytes with GetTick and rejects them under that number. It is held until then,
+   * so that it is not also rejected without a number: one message, one reject row. A few are held
+   * (what one backfill window fetches, and at most MAX_TICK_BYTES); the oldest goes beyond that.
+   */
+  private holdUnreadable(message: UnreadableMessage): void | Promise<void> {
+    this.unreadable.push(message);
+    const held = this.unreadable.reduce((sum, m) => sum + m.bytes.byteLength, 0);
+    if (this.unreadable.length > BACKFILL_WINDOW || held > MAX_TICK_BYTES) {
+      const { code, detail, bytes } = this.unreadable.shift()!;
+      return this.dispatcher.reject(undefined, code, detail, bytes);
+    }
+  }
+
+  /** The held messages were not ticks the stream skipped: they are rejects without a number. */
+  private async rejectUnreadableMessages() {
+    for (const { code, detail, bytes } of this.unreadable.splice(0)) await this.dispatcher.reject(undefined, code, detail, bytes);
+  }
+
+  /** The held message with these bytes, taken out of the held ones. */
+  private takeUnreadable(bytes: Uint8Array): UnreadableMessage | undefined {
+    const i = this.unreadable.findIndex((m) => sameBytes(m.bytes, bytes));
+    return i < 0 ? undefined : this.unreadable.splice(i, 1)[0];
+  }
+
   /** START_TICK=0 on a new database: the first tick the stream sends becomes the checkpoint. */
-  private async startFrom(tickNumber: bigint) {
-    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tickNumber), []);
+  private async startFrom(tick: PeekedTick, bytes: Uint8Array) {
+    const doubt = await this.beyondSequencer(tick.tickNumber);
+    if (doubt) return this.rejectImplausible(tick.tickNumber, doubt, bytes);
+    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tick.tickNumber), []);
     this.sequencer = new Sequencer(this.watermark!.next);
+    await this.accept(bytes);
+  }
+
+  /** The stream skipped [first, last] and sent `tick`: fetch what it skipped, then place the tick. */
+  private async placeAfterGap(tick: PeekedTick, bytes: Uint8Array, first: bigint, last: bigint) {
+    if (last - first + 1n > CHECK_JUMPS_ABOVE) {
+      const doubt = await this.doubt(tick.tickNumber);
+      if (doubt) return this.rejectImplausible(tick.tickNumber, `${last - first + 1n} ticks ahead of the expected ${first}, and ${doubt}`, bytes);
+    }
+    await this.backfill(first, last);
+    await this.accept(bytes);
+  }
+
+  /** Why tick n cannot be a tick of this sequencer (when GetStatus answers), or undefined. */
+  private async beyondSequencer(n: bigint): Promise<string | undefined> {
+    if (n === LAST_TICK_NUMBER) return "no tick can follow it";
+    const head = await this.client.currentTick().catch(() => undefined);
+    if (head !== undefined && n > head) return `GetStatus says the current tick is ${head}`;
+    return undefined;
+  }
+
+  /**
+   * Why tick n, sent far ahead of the expected one, is not to be believed; undefined when the
+   * sequencer vouches for it: GetStatus has produced it (when it answers) and GetTick has it.
+   */
+  private async doubt(n: bigint): Promise<string | undefined> {
+    const beyond = await this.beyondSequencer(n);
+    if (beyond) return beyond;
+    const served = await this.fetchTick(n);
+    if (served === undefined) return `GetTick(${n}) found no such tick`;
+    const peeked = peekOrError(served);
+    if (peeked instanceof Error) return `GetTick(${n}) returned bytes that are not a Tick (${peeked.message})`;
+    return peeked.tickNumber === n ? undefined : `GetTick(${n}) returned tick ${peeked.tickNumber}`;
+  }
+
+  /** A tick number the sequencer does not vouch for: kept as a reject under no number, and not placed. */
+  private rejectImplausible(n: bigint, why: string, bytes: Uint8Array) {
+    return this.dispatcher.reject(undefined, "implausible_tick_number", `tick ${n}: ${why}`, bytes);
   }
 
   /** The stream skipped [first, last]: fetch each tick with GetTick, a few at a time, in order. */
@@ -258,21 +372,26 @@ export class Ingester {
         await this.dispatcher.gap(n, "not in the stream and GetTick found no such tick");
         continue;
       }
-      let tick: PeekedTick | undefined;
-      try {
-        tick = peekTick(bytes);
-      } catch {
-        tick = undefined;
-      }
-      if (tick?.tickNumber !== n) {
+      const unreadable = this.takeUnreadable(bytes);
+      if (unreadable) {
+        const { code, detail } = unreadable;
         this.sequencer.pass(n);
-        const got = tick ? `tick ${tick.tickNumber}` : "bytes that are not a Tick";
+        await this.dispatcher.reject(n, code, `${detail} (in the stream, and from GetTick(${n}))`, bytes);
+        continue;
+      }
+      const tick = peekOrError(bytes);
+      if (tick instanceof Error || tick.tickNumber !== n) {
+        this.sequencer.pass(n);
+        const got = tick instanceof Error ? `bytes that are not a Tick (${tick.message})` : `tick ${tick.tickNumber}`;
         await this.dispatcher.reject(n, "backfill_mismatch", `GetTick(${n}) returned ${got}`, bytes);
         continue;
       }
       found++;
       const decision = this.sequencer.offer(tick);
-      if (decision.kind === "accept") await this.dispatcher.tick(n, bytes, decision.chainBreak);
+      if (decision.kind === "accept") {
+        this.checkTimestamp(tick);
+        await this.dispatcher.tick(n, bytes, decision.chainBreak);
+      }
     }
     this.events.backfilled(first, last, found);
   }
@@ -307,31 +426,67 @@ export class Ingester {
     this.sequencer.pass(last);
   }
 
-  /** GetTick, retried while the sequencer is unreachable; undefined when it has no such tick. */
+  /**
+   * GetTick, retried until it answers (the stream waits meanwhile); undefined when the sequencer
+   * has no such tick. Every failure is reported, and /ready says while it lasts.
+   */
   private async fetchTick(n: bigint): Promise<Uint8Array | undefined> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       if (this.abort.signal.aborted) throw new Aborted();
       try {
-        return await this.client.getTick(n);
-      } catch {
-        await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+        const bytes = await this.client.getTick(n);
+        this.getTickFailing = undefined;
+        return bytes;
+      } catch (error) {
+        const { code, details } = error as Partial<StatusObject>;
+        const name = grpcStatus[code ?? -1] ?? "UNKNOWN";
+        const reason = details ?? String(error);
+        this.getTickFailing = { sinceMs: this.getTickFailing?.sinceMs ?? Date.now(), code: name, reason };
+        const delay = Math.min(5_000, 100 * 2 ** (attempt - 1));
+        this.events.getTickFailed(n, name, reason, attempt, delay);
+        await Bun.sleep(delay);
       }
     }
   }
 
-  /** The stream failed on a message too large to receive: the tick it was is a reject. */
+  /**
+   * The stream ended on a message too large to receive. Only if GetTick fails the same way for the
+   * next tick was that message the tick: a reject. If GetTick has it, it is taken from there; on
+   * any other answer the stream reconnects as after any error.
+   */
   private async rejectUnreadable(detail: string) {
     const n = this.sequencer.next;
     if (n === undefined) return;
-    this.sequencer.pass(n);
-    await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.client.getTick(n);
+    } catch (error) {
+      if (!isMessageTooLarge(error as StatusObject)) return;
+      this.sequencer.pass(n);
+      await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
+      return;
+    }
+    if (bytes !== undefined) await this.accept(bytes);
+  }
+
+  /** Reports a timestamp that retention or the lag would get wrong; the tick is stored all the same. */
+  private checkTimestamp(tick: PeekedTick) {
+    const now = BigInt(Date.now()) * 1000n;
+    const { timestamp } = tick;
+    let kind: UntimelyKind | undefined;
+    if (timestamp === 0n) kind = "zero";
+    else if (this.retainForMicros !== undefined && timestamp < now - this.retainForMicros) kind = "expired";
+    else if (timestamp > now + FUTURE_SLACK_MICROS) kind = "future";
+    if (kind) this.events.untimely(kind, tick.tickNumber, timestamp);
   }
 
   private onCommit(report: CommitReport) {
     this.lastCommitAt = Date.now();
     if (report.newestTimestampMicros !== undefined) {
       const micros = BigInt(report.newestTimestampMicros);
-      if (this.newestCommittedMicros === undefined || micros > this.newestCommittedMicros) this.newestCommittedMicros = micros;
+      // A timestamp in the future would hold the lag at 0 from then on.
+      const future = micros > BigInt(this.lastCommitAt) * 1000n + FUTURE_SLACK_MICROS;
+      if (!future && (this.newestCommittedMicros === undefined || micros > this.newestCommittedMicros)) this.newestCommittedMicros = micros;
     }
     this.dispatcher.committed(report);
     if (report.first !== undefined && report.last !== undefined) {
@@ -357,9 +512,11 @@ export class Ingester {
       disconnectedSinceMs: this.disconnectedSince,
       workersAlive: this.workersAlive,
       ticksInFlight: this.dispatcher.ticksInFlight,
+      recordBytesInFlight: this.dispatcher.recordBytesInFlight,
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
       newestCommittedMicros: this.newestCommittedMicros,
+      getTickFailing: this.getTickFailing,
     };
   }
 

@@ -17,7 +17,7 @@ export interface ChainBreak {
 
 const decoder = new TextDecoder();
 
-function sameBytes(a: Uint8Array, b: Uint8Array) {
+export function sameBytes(a: Uint8Array, b: Uint8Array) {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -61,11 +61,16 @@ export class Sequencer {
     return chainBreak ? { kind: "accept", chainBreak } : { kind: "accept" };
   }
 
-  /** Whether tick n was committed before this run started; such ticks are not fetched again. */
+  /**
+   * Whether tick n was committed before this run started; such ticks are not fetched again.
+   * Asking does not forget anything: the backfill asks about ticks ahead of the ones it places.
+   */
   isCommitted(n: bigint): boolean {
-    while (this.committed.length > 0 && this.committed[0]![1] < n) this.committed.shift();
-    const range = this.committed[0];
-    return range !== undefined && range[0] <= n;
+    for (const [first, last] of this.committed) {
+      if (first > n) return false; // in order: no later range holds n
+      if (n <= last) return true;
+    }
+    return false;
   }
 
   /** The committed-before-this-run ranges that overlap [first, last], clipped to it. */
@@ -77,6 +82,8 @@ export class Sequencer {
 
   /** Moves past tick n, which was stored, rejected or is missing (output unknown). */
   pass(n: bigint, output?: Uint8Array): void {
+    // Nothing below the next tick is asked about again.
+    while (this.committed.length > 0 && this.committed[0]![1] <= n) this.committed.shift();
     this.lastNumber = n;
     this.lastOutput = output && output.byteLength > 0 ? output : undefined;
     this.expected = n + 1n;

@@ -5,7 +5,7 @@
 // real network hiccup would: a client that reconnects is not stalled or cut again at the same place.
 
 export const INVALID_KINDS = ["zero-tick", "no-vdf", "unsigned-tx"] as const;
-export const HOSTILE_KINDS = ["tabs", "nul", "big-nonce", "max-nonce", "big-payload", "broken-chain"] as const;
+export const HOSTILE_KINDS = ["tabs", "nul", "big-nonce", "max-nonce", "big-payload", "broken-chain", "two-numbers", "oversize", "zero-timestamp", "future-timestamp"] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
@@ -24,7 +24,20 @@ export interface Faults {
   stall?: { tick: bigint; ms: number }[];
   /** Served with valid but hostile content in its first transaction (one is added if it has none). */
   hostile?: { tick: bigint; kind: HostileKind }[];
+  /** End the stream with RESOURCE_EXHAUSTED ("too many streams", an overload, not a large tick) right after the tick (once). */
+  exhaust?: bigint[];
+  /** Every stream that passes the tick then sends its content under the numbers LEAP_TICKS. */
+  leap?: bigint[];
+  /** After the tick, the stream sends `count` messages of JUNK_BYTES that are not Tick messages (once). */
+  junk?: { tick: bigint; count: number }[];
+  /** GetTick answers PERMISSION_DENIED, as a sequencer that does not let this client use it. */
+  refuseGetTick?: boolean;
 }
+
+/** The numbers a `leap` sends: as far ahead of any chain as a uint64 goes, and the one before. */
+export const LEAP_TICKS = [2n ** 64n - 2n, 2n ** 64n - 1n];
+/** Size of one `junk` message. */
+export const JUNK_BYTES = 64 * 1024;
 
 export type ContentFault =
   | { type: "invalid"; kind: InvalidKind }
@@ -43,6 +56,9 @@ export function faultProblems(faults: Faults, firstTick: bigint, label = (key: k
     ["garbage", faults.garbage ?? []],
     ["stall", (faults.stall ?? []).map((f) => f.tick)],
     ["hostile", (faults.hostile ?? []).map((f) => f.tick)],
+    ["exhaust", faults.exhaust ?? []],
+    ["leap", faults.leap ?? []],
+    ["junk", (faults.junk ?? []).map((f) => f.tick)],
   ];
   for (const [name, ticks] of lists) {
     const seen = new Set<bigint>();
@@ -74,6 +90,10 @@ export class FaultPlan {
   private readonly stalls: Map<bigint, number>;
   private readonly dropEvery: bigint;
   private readonly dropsDone = new Set<bigint>();
+  private readonly exhausts: Set<bigint>;
+  private readonly leaps: Set<bigint>;
+  private readonly junk: Map<bigint, number>;
+  readonly refusesGetTick: boolean;
   /** False when no stream fault is planned: the stream's fast path skips the lookups. */
   readonly affectsStreams: boolean;
 
@@ -87,10 +107,15 @@ export class FaultPlan {
     this.repeated = new Set(faults.repeat);
     this.stalls = new Map((faults.stall ?? []).map(({ tick, ms }) => [tick, ms]));
     this.dropEvery = BigInt(faults.dropEvery ?? 0);
+    this.exhausts = new Set(faults.exhaust);
+    this.refusesGetTick = faults.refuseGetTick ?? false;
+    this.leaps = new Set(faults.leap);
+    this.junk = new Map((faults.junk ?? []).map(({ tick, count }) => [tick, count]));
     for (const { tick, kind } of faults.invalid ?? []) this.content.set(tick, { type: "invalid", kind });
     for (const tick of faults.garbage ?? []) this.content.set(tick, { type: "garbage" });
     for (const { tick, kind } of faults.hostile ?? []) this.content.set(tick, { type: "hostile", kind });
-    this.affectsStreams = this.omitted.size + this.repeated.size + this.stalls.size > 0 || this.dropEvery > 0n;
+    this.affectsStreams =
+      this.omitted.size + this.repeated.size + this.stalls.size + this.exhausts.size + this.leaps.size + this.junk.size > 0 || this.dropEvery > 0n;
   }
 
   contentFault(tick: bigint): ContentFault | undefined {
@@ -110,6 +135,23 @@ export class FaultPlan {
     const ms = this.stalls.get(tick) ?? 0;
     this.stalls.delete(tick);
     return ms;
+  }
+
+  /** Whether the stream ends with RESOURCE_EXHAUSTED right after `tick`: true once per run. */
+  takeExhaust(tick: bigint): boolean {
+    return this.exhausts.delete(tick);
+  }
+
+  /** Whether a stream sends tick's content as LEAP_TICK right after it. */
+  leapsAfter(tick: bigint): boolean {
+    return this.leaps.has(tick);
+  }
+
+  /** Junk messages to send right after `tick`, the first time it is asked for; then 0. */
+  takeJunk(tick: bigint): number {
+    const count = this.junk.get(tick) ?? 0;
+    this.junk.delete(tick);
+    return count;
   }
 
   /** Whether the stream breaks right after `tick`: true once per break point per run. */

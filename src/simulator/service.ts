@@ -38,7 +38,10 @@ export function sequencerImplementation(
   answers: StatusAnswers,
   streams: Set<TickStream>,
 ): UntypedServiceImplementation {
-  const getTick: Unary<GetTickRequest> = (call, callback) => callback(null, answers.getTick(call.request.tickNumber));
+  const getTick: Unary<GetTickRequest> = (call, callback) =>
+    context.plan.refusesGetTick
+      ? callback({ code: status.PERMISSION_DENIED, details: "GetTick is not allowed for this client" })
+      : callback(null, answers.getTick(call.request.tickNumber));
   const getStatus: Unary<unknown> = (_call, callback) => callback(null, answers.getStatus());
   const getChainState: Unary<GetChainStateRequest> = (call, callback) =>
     callback(null, answers.getChainState(call.request.tickLimit));

@@ -2,11 +2,25 @@
 // (write until grpc-js buffers, then wait for 'drain'), waiting for ticks not produced yet, with the
 // fault plan applied on the way.
 import { status, type ServerWritableStream } from "@grpc/grpc-js";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { Logger } from "pino";
 import type { StreamTicksRequest } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
 import type { Chain } from "./chain.ts";
-import type { FaultPlan } from "./faults.ts";
+import { JUNK_BYTES, LEAP_TICKS, type FaultPlan } from "./faults.ts";
 import type { ServedTicks } from "./served.ts";
+import { VARINT, WireWriter, varintSize } from "./wire.ts";
+
+/** Not a Tick message: 0xff starts a tag whose varint never ends within the field. */
+const JUNK = Buffer.alloc(JUNK_BYTES, 0xff);
+
+/** A tick's bytes with its number (field 1, written first) replaced. */
+function renumbered(bytes: Uint8Array, number: bigint): Uint8Array {
+  const reader = new BinaryReader(bytes);
+  reader.tag();
+  reader.uint64();
+  const rest = bytes.subarray(reader.pos);
+  return new WireWriter(1 + varintSize(number) + rest.length).tag(1, VARINT).varint(number).raw(rest).finish();
+}
 
 export interface StreamContext {
   chain: Chain;
@@ -65,6 +79,16 @@ export class TickStream {
         }
         if (!plan.isOmitted(n)) writable = this.send(served.bytes(n));
         if (plan.isRepeated(n)) writable = this.send(served.bytes(n));
+        if (plan.leapsAfter(n)) for (const number of LEAP_TICKS) writable = this.send(renumbered(served.bytes(n), number));
+        for (let junk = plan.takeJunk(n); junk > 0; junk--) {
+          if (!this.send(JUNK)) await this.drained();
+          if (this.closed) break;
+        }
+        if (plan.takeExhaust(n)) {
+          this.breakOff("too many streams", status.RESOURCE_EXHAUSTED);
+          log.info({ tick: n.toString() }, "stream ended with RESOURCE_EXHAUSTED");
+          break;
+        }
         if (plan.takeDrop(n)) {
           this.breakOff(`simulated outage after tick ${n}`);
           log.info({ tick: n.toString() }, "stream broken off");

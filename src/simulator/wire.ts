@@ -4,6 +4,7 @@
 import type { KeyedRandom } from "./random.ts";
 
 export const VARINT = 0;
+export const FIXED64 = 1;
 export const LENGTH_DELIMITED = 2;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

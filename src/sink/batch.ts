@@ -37,13 +37,19 @@ export class BatchBuilder {
   constructor(private readonly keepTicks = false) {}
 
   addTick(raw: Uint8Array) {
+    // The main thread placed the tick under this number (peeking cannot fail: it did the same).
+    const placed = peekTick(raw).tickNumber;
     try {
       const tick = decodeTick(raw);
+      // Its rows must carry the number its batch's range counts it under, or that range would
+      // commit without it and another tick's rows would be doubled.
+      if (tick.tickNumber !== placed) {
+        throw new TickRejected({ code: "ambiguous_tick_number", detail: `placed as tick ${placed}, but decodes as tick ${tick.tickNumber}` });
+      }
       this.stored.push({ tick: this.keepTicks ? tick : undefined, rows: tickRows(tick), raw });
     } catch (error) {
       if (!(error instanceof TickRejected)) throw error;
-      // The main thread already read the number from these bytes, so peeking cannot fail here.
-      this.rejected.push({ tickNumber: peekTick(raw).tickNumber, ...error.rejection, raw });
+      this.rejected.push({ tickNumber: placed, ...error.rejection, raw });
     }
   }
 

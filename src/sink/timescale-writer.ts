@@ -106,7 +106,7 @@ export async function commitBatch(sql: postgres.Sql, stream: string, epoch: bigi
       const committed = await alreadyCommitted(sql, stream, batch).catch(() => false);
       if (committed) return [{ batch, retries: attempt }];
       if (isDataError(error)) {
-        const refused = refuseSingleTick(batch, error);
+        const refused = refuseSingleTick(batch, error) ?? withoutRecordedAgain(batch, error);
         if (refused) return commitBatch(sql, stream, epoch, refused, hooks);
         if (batch.first !== undefined && batch.last !== undefined && batch.first < batch.last) {
           const [left, right] = splitBatch(batch);
@@ -133,3 +133,13 @@ function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
   };
 }
 
+
+/**
+ * A one-tick batch with nothing to store that still collides on a key: its gap or chain break is
+ * already recorded (by an earlier run). Without them it commits; retrying it as it is never would.
+ */
+function withoutRecordedAgain(batch: Batch, error: unknown): Batch | undefined {
+  const unique = (error as { code?: unknown }).code === "23505";
+  if (!unique || batch.stored.length > 0 || batch.first !== batch.last || batch.gaps.length + batch.chainBreaks.length === 0) return undefined;
+  return { ...batch, gaps: [], chainBreaks: [] };
+}

@@ -1,10 +1,12 @@
 // The Continuum SequencerService over @grpc/grpc-js, handing out tick messages as raw bytes: the
 // main thread only peeks at them, and Workers decode them.
 import { readFileSync } from "node:fs";
-import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import * as grpc from "@grpc/grpc-js";
 import {
+  GetStatusRequestSchema,
+  GetStatusResponseSchema,
   GetTickRequestSchema,
   SequencerService,
   StreamTicksRequestSchema,
@@ -12,6 +14,19 @@ import {
 
 /** A tick message larger than this is refused by the client (and stored as a reject). */
 export const MAX_TICK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Whether a call failed because a message exceeded MAX_TICK_BYTES, as grpc-js reports it. The
+ * status code alone says nothing: servers and proxies answer RESOURCE_EXHAUSTED for overload and
+ * quotas too.
+ */
+export function isMessageTooLarge(status: { code?: unknown; details?: unknown }): boolean {
+  return (
+    status.code === grpc.status.RESOURCE_EXHAUSTED &&
+    typeof status.details === "string" &&
+    /^Received message (larger than max|that decompresses to a size larger than)/.test(status.details)
+  );
+}
 
 export interface ContinuumOptions {
   tls?: boolean;
@@ -60,6 +75,20 @@ export class ContinuumClient {
         { tickNumber },
         { deadline: Date.now() + timeoutMs },
         (error, response) => (error ? reject(error) : resolve(tickOfGetTickResponse(response!))),
+      );
+    });
+  }
+
+  /** GetStatus's current_tick: the newest tick the sequencer has produced. */
+  currentTick(timeoutMs = 10_000): Promise<bigint> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        methodPath(SequencerService.method.getStatus.name),
+        encoder(GetStatusRequestSchema),
+        passBytes,
+        {},
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => (error ? reject(error) : resolve(fromBinary(GetStatusResponseSchema, response!).currentTick)),
       );
     });
   }

@@ -3,20 +3,21 @@
 // Ticks are handed over one at a time; while the handler is busy the call is paused, so its
 // buffer stays small and HTTP/2 flow control slows the sender.
 import * as grpc from "@grpc/grpc-js";
-import type { ContinuumClient } from "./continuum-client.ts";
+import { isMessageTooLarge, type ContinuumClient } from "./continuum-client.ts";
 
 export interface TickStreamOptions {
   /** The tick to ask for on each (re)connection; 0 means the latest. */
   resumeFrom: () => bigint;
   /** Returns a promise only when it must be waited for. */
   onTick: (bytes: Uint8Array) => void | Promise<void>;
-  /** The server sent a message larger than the client accepts. */
+  /** The call ended on a message larger than the client accepts (by grpc-js's account). */
   onTooLarge: (detail: string) => void | Promise<void>;
   signal: AbortSignal;
   /** No message for this long means a stalled stream: reconnect. */
   idleTimeoutMs: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** The stream is up: its first message arrived (a call that fails before any is no connection). */
   onConnect?: (startTick: bigint) => void;
   onDisconnect?: (reason: string, retryInMs: number) => void;
 }
@@ -27,7 +28,6 @@ export async function runTickStream(client: ContinuumClient, options: TickStream
   let failures = 0;
   while (!signal.aborted) {
     const startTick = options.resumeFrom();
-    options.onConnect?.(startTick);
     const { reason, received } = await readOnce(client, startTick, options);
     if (received) failures = 0;
     if (signal.aborted) return;
@@ -73,6 +73,7 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
 
     call.on("data", (bytes: Uint8Array) => {
       if (failed) return;
+      if (!received) options.onConnect?.(startTick);
       received = true;
       lastMessageAt = performance.now();
       try {
@@ -92,7 +93,7 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
       await busy;
       if (failed) return;
       const status = finalStatus;
-      if (status.code === grpc.status.RESOURCE_EXHAUSTED) {
+      if (isMessageTooLarge(status)) {
         try {
           await options.onTooLarge(status.details);
         } catch (error) {

@@ -44,7 +44,7 @@ describe("faulty ticks", () => {
         ],
         garbage: [at(50), at(51)],
       },
-      codes: { [at(20).toString()]: "backfill_mismatch", [at(30).toString()]: "missing_vdf_proof", [at(40).toString()]: "invalid_transaction", [at(50).toString()]: "backfill_mismatch", [at(51).toString()]: "backfill_mismatch" },
+      codes: { [at(20).toString()]: "zero_tick_number", [at(30).toString()]: "missing_vdf_proof", [at(40).toString()]: "invalid_transaction", [at(50).toString()]: "undecodable", [at(51).toString()]: "undecodable" },
     },
     {
       name: "sequence/live-dropped-killed",
@@ -63,7 +63,7 @@ describe("faulty ticks", () => {
         ],
         garbage: [at(5000), at(15_000)],
       },
-      codes: { [at(2000).toString()]: "backfill_mismatch", [at(3000).toString()]: "missing_vdf_proof", [at(4000).toString()]: "invalid_transaction", [at(5000).toString()]: "backfill_mismatch", [at(15_000).toString()]: "backfill_mismatch" },
+      codes: { [at(2000).toString()]: "zero_tick_number", [at(3000).toString()]: "missing_vdf_proof", [at(4000).toString()]: "invalid_transaction", [at(5000).toString()]: "undecodable", [at(15_000).toString()]: "undecodable" },
     },
   ];
   for (const round of sequenceRounds) {

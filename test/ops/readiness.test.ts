@@ -59,3 +59,14 @@ test("standby wins over every other check", () => {
     reason: STANDBY_REASON,
   });
 });
+
+test("GetTick refused is not ready at once; other GetTick failures only past the grace period", () => {
+  const refused = { ...allWell, getTickFailing: { sinceMs: now - 2000, code: "PERMISSION_DENIED", reason: "not for you" } };
+  expect(evaluateReadiness(refused, limits)).toEqual({ state: "not_ready", failed: { get_tick: "GetTick failing for 2s: PERMISSION_DENIED: not for you" } });
+  const unavailable = { ...allWell, getTickFailing: { sinceMs: now - 2000, code: "UNAVAILABLE", reason: "connection refused" } };
+  expect(evaluateReadiness(unavailable, limits)).toEqual({ state: "ready" });
+  expect(evaluateReadiness({ ...unavailable, getTickFailing: { ...unavailable.getTickFailing, sinceMs: now - 31_000 } }, limits)).toEqual({
+    state: "not_ready",
+    failed: { get_tick: "GetTick failing for 31s: UNAVAILABLE: connection refused" },
+  });
+});

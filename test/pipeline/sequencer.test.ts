@@ -5,6 +5,7 @@ import type { PeekedTick } from "../../src/source/tick-peek.ts";
 const enc = new TextEncoder();
 const tick = (n: bigint, previous = `out${n - 1n}`): PeekedTick => ({
   tickNumber: n,
+  timestamp: 1_768_028_416_704_159n,
   output: enc.encode(`out${n}`),
   previousOutput: enc.encode(previous),
 });
@@ -60,4 +61,14 @@ test("committedWithin clips the committed ranges to the asked range", () => {
   const s = new Sequencer(100n, [[150n, 199n], [300n, 309n], [400n, 410n]]);
   expect(s.committedWithin(160n, 305n)).toEqual([[160n, 199n], [300n, 305n]]);
   expect(s.committedWithin(200n, 299n)).toEqual([]);
+});
+
+test("asking about ticks ahead does not forget the committed ranges before them (the backfill looks ahead)", () => {
+  const s = new Sequencer(100n, [[103n, 114n], [120n, 131n]]);
+  expect(s.isCommitted(125n)).toBe(true); // a look-ahead past the first range
+  for (let n = 103n; n <= 114n; n++) expect(s.isCommitted(n)).toBe(true);
+  expect(s.isCommitted(115n)).toBe(false);
+  expect(s.committedWithin(100n, 140n)).toEqual([[103n, 114n], [120n, 131n]]);
+  s.pass(114n);
+  expect(s.isCommitted(120n)).toBe(true);
 });

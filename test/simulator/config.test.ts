@@ -20,6 +20,9 @@ test("fault lists: ticks, TICK:ARG entries, spaces, and empty lists", () => {
       hostile: "51548050905:max-nonce",
       garbage: "",
       dropEvery: "1000",
+      exhaust: "51548050906",
+      leap: "51548050907",
+      junk: "51548050908:20",
     },
   });
   expect(faultsOf(config)).toEqual({
@@ -33,6 +36,10 @@ test("fault lists: ticks, TICK:ARG entries, spaces, and empty lists", () => {
     garbage: [],
     stall: [{ tick: 51548050902n, ms: 1500 }],
     hostile: [{ tick: 51548050905n, kind: "max-nonce" }],
+    exhaust: [51548050906n],
+    leap: [51548050907n],
+    junk: [{ tick: 51548050908n, count: 20 }],
+    refuseGetTick: false,
   });
 });
 

@@ -155,3 +155,22 @@ test("stop() ends an open stream with UNAVAILABLE", async () => {
   expect(messages).toHaveLength(10);
   expect(end).toMatchObject({ by: "server", code: grpc.status.UNAVAILABLE });
 });
+
+test("hostile stream faults: RESOURCE_EXHAUSTED once, ticks renumbered 2^64-2 and 2^64-1 on every stream, junk once; GetTick refused", async () => {
+  const { simulator, client } = await serve({
+    stopAt: F + 19n,
+    faults: { exhaust: [F + 4n], leap: [F + 9n], junk: [{ tick: F + 14n, count: 3 }], refuseGetTick: true },
+  });
+  const first = await client.stream(F, { idleMs: 500 });
+  expect(first.end).toEqual({ by: "server", code: grpc.status.RESOURCE_EXHAUSTED, details: "too many streams" });
+  expect(tickNumbers(first.messages)).toEqual(range(F, F + 4n));
+  const second = await client.stream(F + 5n, { idleMs: 500 });
+  const numbers = second.messages.map((bytes) => (bytes[0] === 0xff ? "junk" : decodeTick(bytes).tickNumber));
+  expect(numbers).toEqual([...range(F + 5n, F + 9n), 2n ** 64n - 2n, 2n ** 64n - 1n, ...range(F + 10n, F + 14n), "junk", "junk", "junk", ...range(F + 15n, F + 19n)]);
+  expect(second.messages.filter((bytes) => bytes[0] === 0xff).every((bytes) => bytes.byteLength === 64 * 1024)).toBe(true);
+  const leapt = decodeTick(second.messages[6]!);
+  expect({ ...leapt, tickNumber: F + 9n }).toEqual(simulator.tick(F + 9n));
+  const third = await client.stream(F + 8n, { idleMs: 500 });
+  expect(third.messages.length).toBe(12 + 2); // the leap again, not the junk
+  await expect(client.getTick(F)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+});

@@ -54,3 +54,26 @@ test("a tick the database refuses becomes a reject; the rest of its batch commit
   const ranges = await sql`SELECT first_tick::int AS f, last_tick::int AS l FROM ingest_ranges ORDER BY 1`;
   expect(ranges.map((r) => [r.f, r.l])).toEqual([[10, 11], [12, 12], [13, 15]]);
 }, 30_000);
+
+test("a one-tick batch whose gap an earlier run already recorded commits, instead of being retried for ever", async () => {
+  await sql`INSERT INTO tick_gaps (stream, first_tick, last_tick, reason) VALUES ('w', 40, 40, 'recorded by an earlier run')`;
+  const batch = new BatchBuilder().finish({ batchId: 2, first: "40", last: "40", gaps: [{ first: "40", last: "40", reason: "not in the stream" }], chainBreaks: [] });
+  const retries: unknown[] = [];
+  const gaveUp = new AbortController();
+  const committed = await Promise.race([
+    commitBatch(sql, "w", lease.epoch, batch, {
+      onRetry: (e, attempt) => {
+        retries.push(e);
+        if (attempt >= 3) gaveUp.abort();
+      },
+      renew: () => sql,
+    }),
+    new Promise<"retried for ever">((resolve) => gaveUp.signal.addEventListener("abort", () => resolve("retried for ever"))),
+  ]);
+  expect(committed).not.toBe("retried for ever");
+  expect(retries).toEqual([]);
+  const gaps = await sql`SELECT first_tick::int AS f, reason FROM tick_gaps WHERE first_tick = 40`;
+  expect(gaps.map((g) => g.reason)).toEqual(["recorded by an earlier run"]);
+  const [range] = await sql`SELECT last_tick::int AS l FROM ingest_ranges WHERE first_tick = 40`;
+  expect(range?.l).toBe(40);
+}, 30_000);

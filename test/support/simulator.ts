@@ -46,6 +46,10 @@ export function simulatorFlags(options: FlagOptions): string[] {
   add("garbage", faults.garbage);
   add("stall", faults.stall?.map((f) => `${f.tick}:${f.ms}ms`));
   add("hostile", faults.hostile?.map((f) => `${f.tick}:${f.kind}`));
+  add("exhaust", faults.exhaust);
+  add("leap", faults.leap);
+  add("junk", faults.junk?.map((f) => `${f.tick}:${f.count}`));
+  if (faults.refuseGetTick) flags.push(fieldFlag(simulatorFields.refuseGetTick));
   return flags;
 }
 
