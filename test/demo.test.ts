@@ -1,7 +1,7 @@
 // `bun run demo` as a new user runs it: a first run stores ticks, a second run resumes from the
 // first one's checkpoint and stops cleanly on Ctrl+C (SIGINT), each with exit status 0.
 import { expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,15 +26,18 @@ function startDemo(args: string[]) {
 const ticksStored = (output: string) => BigInt(/Stored by this run: ([\d,]+) ticks/.exec(output)?.[1]?.replaceAll(",", "") ?? "-1");
 
 test("the demo stores ticks, then resumes from its checkpoint and stops on Ctrl+C", async () => {
-  // As root, PostgreSQL runs as the postgres user, which must be able to enter the folder.
+  // A folder only its owner can enter, like a clone under /root: as root, PostgreSQL runs as the
+  // postgres user, which cannot enter it.
   const parent = mkdtempSync(join(tmpdir(), "tick-demo-test-"));
-  chmodSync(parent, 0o755);
+  chmodSync(parent, 0o700);
   const dir = join(parent, "demo");
   try {
     const first = startDemo(["--duration", "3s", "--dir", dir]);
     expect({ status: await first.exited, output: first.output() }).toMatchObject({ status: 0 });
     const firstOutput = first.output();
     expect(firstOutput).toContain("First run");
+    if (process.getuid?.() === 0) expect(firstOutput).toContain(`data in ${dir}/postgres (a link to /var/lib/tick-ingester/postgres-`);
+
     expect(firstOutput).toMatch(/[\d,]+ ticks stored \| [\d,]+ ticks\/s \| lag [\d.]+ s \| buffer/);
     expect(ticksStored(firstOutput)).toBeGreaterThan(0n);
     expect(firstOutput).toContain("; 0 lost, 0 stored twice;");
@@ -53,6 +56,24 @@ test("the demo stores ticks, then resumes from its checkpoint and stops on Ctrl+
     expect(ticksStored(secondOutput)).toBeGreaterThan(0n);
     expect(secondOutput).toContain("; 0 lost, 0 stored twice;");
   } finally {
+    if (existsSync(join(dir, "postgres"))) rmSync(realpathSync(join(dir, "postgres")), { recursive: true, force: true });
     rmSync(parent, { recursive: true, force: true });
   }
 }, 60_000);
+
+test("a demo folder whose PostgreSQL cannot start: the demo exits 1 at once, with the server's reason", async () => {
+  const parent = mkdtempSync(join(tmpdir(), "tick-demo-test-"));
+  chmodSync(parent, 0o755);
+  const dir = join(parent, "demo");
+  // A cluster folder that is not a cluster: PG_VERSION and nothing else.
+  mkdirSync(join(dir, "postgres"), { recursive: true });
+  writeFileSync(join(dir, "postgres", "PG_VERSION"), "17\n");
+  try {
+    const demo = startDemo(["--duration", "3s", "--dir", dir]);
+    const status = await demo.exited;
+    expect({ status, output: demo.output() }).toMatchObject({ status: 1 });
+    expect(demo.output()).toMatch(/The demo failed: PostgreSQL did not start on port \d+ with data in .*\/postgres: it exited with status \d+: postgres: could not access the server configuration file/);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+}, 30_000);

@@ -1,15 +1,15 @@
 // `tick-ingester migrate`: applies the schema embedded in the binary and says what it did.
-import pino from "pino";
 import postgres from "postgres";
 import type { MigrateConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
+import { createLogger } from "../ops/logger.ts";
 import { describeMigration, migrate, MigrationError } from "../schema/migrate.ts";
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 
 export async function migrateCommand(config: MigrateConfig): Promise<number> {
   const url = config.databaseUrl!; // checkMigrate requires it
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger({ env: config.env, level: config.logLevel, serviceName: config.serviceName });
   const sql = postgres(url, {
     max: 1,
     connect_timeout: CONNECT_TIMEOUT_SECONDS,

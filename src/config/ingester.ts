@@ -67,7 +67,14 @@ export function checkIngester(config: IngesterConfig): string[] {
   return problems;
 }
 
-export const migrateFields = { ...databaseFields, ...policyFields, logLevel: ingesterFields.logLevel };
+// Its logs follow the same variables as run's.
+export const migrateFields = {
+  ...databaseFields,
+  ...policyFields,
+  serviceName: ingesterFields.serviceName,
+  env: ingesterFields.env,
+  logLevel: ingesterFields.logLevel,
+};
 
 export type MigrateConfig = ConfigOf<typeof migrateFields>;
 

