@@ -197,6 +197,7 @@ export async function startTimescaleServer(options: TimescaleServerOptions = {})
     url: `postgres://postgres:timescale-password@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    clusterDir: dataDir,
     start,
     stop,
     // SIGKILL of the postmaster and of its processes: a crash, not a shutdown.
