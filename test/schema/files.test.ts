@@ -75,7 +75,7 @@ test("TimescaleDB: psql -f on the files, run twice, makes the hypertables and po
   } finally {
     await timescale.stop();
   }
-});
+}, 30_000);
 
 test("psql -f stops on policy intervals in the wrong order", async () => {
   const url = await freshDatabase();

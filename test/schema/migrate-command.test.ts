@@ -89,7 +89,7 @@ test("TimescaleDB: on TimescaleDB it says so and names the policy intervals", as
   } finally {
     await timescale.stop();
   }
-});
+}, 30_000);
 
 async function tablesIn(url: string) {
   const db = postgres(url, { max: 1, onnotice: () => {} });
@@ -125,10 +125,11 @@ test("TimescaleDB: a role that may not create the extension is told so, and noth
   const admin = postgres(timescale.url, { max: 1, onnotice: () => {} });
   try {
     // It may create tables (the numbered migrations) but not extensions: no CREATE on the database.
-    await admin.unsafe(`CREATE ROLE ${role} LOGIN`);
+    await admin.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'migrator-password'`);
     await admin.unsafe(`GRANT USAGE, CREATE ON SCHEMA public TO ${role}`);
     const url = new URL(timescale.url);
     url.username = role;
+    url.password = "migrator-password";
     const { stderr, code } = await cli(["migrate", "--database-url", url.toString()]);
     expect(code).toBe(1);
     const database = url.pathname.slice(1);
@@ -138,7 +139,7 @@ test("TimescaleDB: a role that may not create the extension is told so, and noth
 
     // Once granted as the message says, migrate enables TimescaleDB as that role.
     await admin.unsafe(`GRANT CREATE ON DATABASE ${database} TO ${role}`);
-    const granted = await cli(["migrate", "--database-url", url.toString()]);
+    const granted = await cli(["migrate", "--database-url", url.toString()], PRODUCTION);
     expect({ code: granted.code, stderr: granted.stderr }).toEqual({ code: 0, stderr: "" });
     expect(logLines(granted.stdout).at(-1)).toMatchObject({ timescale: true });
   } finally {
@@ -147,7 +148,7 @@ test("TimescaleDB: a role that may not create the extension is told so, and noth
     const server = postgres((await sharedTimescaleServer()).url, { max: 1, onnotice: () => {} });
     await server.unsafe(`DROP ROLE IF EXISTS ${role}`).finally(() => server.end());
   }
-});
+}, 30_000);
 
 test("an unreachable database exits 1 naming the host, without the password", async () => {
   const port = await freePort();

@@ -62,7 +62,7 @@ describe("TimescaleDB: migrate", () => {
         { table, policy: "policy_retention", interval: "7 days" },
       ]),
     );
-  });
+  }, 30_000);
 
   test("a re-run with new intervals replaces the policies; an unchanged re-run keeps their jobs", async () => {
     const db = await connect();
@@ -73,7 +73,7 @@ describe("TimescaleDB: migrate", () => {
 
     await migrate(db, { compressAfter: "2 days", retainFor: "30 days" });
     expect(await policies(db)).toEqual(changed);
-  });
+  }, 30_000);
 
   test("RETAIN_FOR no longer than COMPRESS_AFTER is refused, and nothing is applied", async () => {
     const db = await connect();
@@ -81,7 +81,7 @@ describe("TimescaleDB: migrate", () => {
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toContain("RETAIN_FOR (7 days) must be longer than COMPRESS_AFTER (7 days)");
     expect((await db`SELECT to_regclass('ticks') AS t`)[0]!.t).toBeNull();
-  });
+  }, 30_000);
 
   test("tables made on plain PostgreSQL become hypertables with their rows once TimescaleDB is enabled", async () => {
     const db = await connect();
@@ -101,7 +101,7 @@ describe("TimescaleDB: migrate", () => {
     }
     const [tick] = await db`SELECT tick_number::text, vdf_output FROM get_tick_by_number(8)`;
     expect({ ...tick }).toEqual({ tick_number: "8", vdf_output: "o" });
-  });
+  }, 30_000);
 });
 
 describe("TimescaleDB: compressed chunks", () => {
@@ -135,7 +135,7 @@ describe("TimescaleDB: compressed chunks", () => {
     expect(Number(stats[0]!.after)).toBeLessThan(Number(stats[0]!.before));
     const chunks = await db`SELECT hypertable_name, is_compressed FROM timescaledb_information.chunks ORDER BY 1`;
     expect(chunks.map((c) => `${c.hypertable_name} ${c.is_compressed}`)).toEqual(TICK_TABLES.map((t) => `${t} true`));
-  });
+  }, 30_000);
 
   test("get_tick_by_number and v_ticks_complete find a tick in a compressed chunk reading one batch of each table", async () => {
     const db = await connect();
@@ -148,7 +148,7 @@ describe("TimescaleDB: compressed chunks", () => {
     for (const query of [`SELECT * FROM get_tick_by_number(${wanted})`, `SELECT * FROM v_ticks_complete WHERE tick_number = ${wanted}`]) {
       expect({ query, reads: await compressedBatchesRead(server!.url, query) }).toEqual({ query, reads: { ticks: 1, vdf_proofs: 1 } });
     }
-  });
+  }, 30_000);
 
   test("get_transaction_by_hash and v_transaction_details find a transaction in a compressed chunk reading one batch of each table", async () => {
     const db = await connect();
@@ -163,7 +163,7 @@ describe("TimescaleDB: compressed chunks", () => {
     for (const query of [`SELECT * FROM get_transaction_by_hash('${hash}')`, `SELECT * FROM v_transaction_details WHERE tx_hash = '${hash}'`]) {
       expect({ query, reads: await compressedBatchesRead(server!.url, query) }).toEqual({ query, reads: { tick_transactions: 1, ticks: 1 } });
     }
-  });
+  }, 30_000);
 
   test("v_recent_ticks lists the newest 1,000 ticks, newest first, from compressed chunks", async () => {
     const db = await connect();
@@ -173,7 +173,7 @@ describe("TimescaleDB: compressed chunks", () => {
     expect(recent[0]!.tick_number).toBe((first + BigInt(count) - 1n).toString());
     expect(recent[999]!.tick_number).toBe((first + BigInt(count) - 1000n).toString());
     expect(recent.every((r) => r.vdf_iterations === "1000000")).toBe(true);
-  });
+  }, 30_000);
 
   test("repeated ticks written into a compressed chunk are refused by its primary key, stored once", async () => {
     const db = await connect();
@@ -185,5 +185,5 @@ describe("TimescaleDB: compressed chunks", () => {
     expect(String(duplicate)).toContain("duplicate key value violates unique constraint");
     expect((await db`SELECT count(*)::int AS n FROM ticks`)[0]!.n).toBe(count);
     expect((await db`SELECT count(*)::int AS n FROM tick_transactions WHERE tick_number = ${wanted}`)[0]!.n).toBe(2);
-  });
+  }, 30_000);
 });

@@ -1,20 +1,21 @@
 // A real TimescaleDB server, for the tests, the fault suite and the benchmark: Debian's PostgreSQL 15
 // with TimescaleDB 2.28.3 from shared/timescaledb (installed by .ci/run, or from here when missing),
-// in a throwaway folder under /tmp, on a free port. As root it runs as the `postgres` user: initdb
-// and postgres refuse root. It has the shape of the embedded test server (TestPostgres), so a
-// test or a fault scenario can stop, kill and restart either.
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// in a throwaway folder under /tmp, on a free port, started and stopped as the embedded test server
+// is (src/dev/embedded-postgres.ts, given Debian's programs; as root they run as the postgres
+// user). It has that server's shape (TestPostgres), so a test or a fault scenario can stop, kill
+// and restart either.
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isAlive, postmasterPid } from "../../src/dev/embedded-postgres.ts";
+import { postmasterPid, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../../src/dev/embedded-postgres.ts";
 import { freePort, type TestPostgres } from "./postgres.ts";
 
 export const TIMESCALEDB_VERSION = "2.28.3";
-const PG_BIN = "/usr/lib/postgresql/15/bin";
-const PG_LIB = "/usr/lib/postgresql/15/lib";
+/** Debian's PostgreSQL 15: bin/ and lib/ (its share/ is in /usr/share/postgresql/15). */
+const PG_HOME = "/usr/lib/postgresql/15";
+const PG_BIN = join(PG_HOME, "bin");
+const PG_LIB = join(PG_HOME, "lib");
 const PG_EXTENSIONS = "/usr/share/postgresql/15/extension";
-/** How long a start may take before it counts as failed; a healthy one takes about a second. */
-const START_TIMEOUT_MS = 20_000;
-const READY = "database system is ready to accept connections";
+const PASSWORD = "timescale-password";
 const repoRoot = join(import.meta.dir, "../..");
 
 export interface TimescaleServerOptions {
@@ -26,7 +27,6 @@ export interface TimescaleServerOptions {
 }
 
 const asRoot = process.getuid?.() === 0;
-const asPostgres = (command: string[]) => (asRoot ? ["runuser", "-u", "postgres", "--", ...command] : command);
 
 const INSTALLED_FILES = [
   join(PG_BIN, "postgres"),
@@ -64,17 +64,10 @@ export function ensureTimescaleInstalled(clone = repoRoot, needed = INSTALLED_FI
 /** The shared build links against the PostgreSQL 15 minor release Debian ships now. */
 function mismatchHint(log: string): string {
   if (!log.includes("undefined symbol")) return "";
-  const version = Bun.spawnSync([join(PG_BIN, "postgres"), "--version"]).stdout.toString().trim();
+  const version = Bun.spawnSync([join(PG_BIN, "postgres"), "--version"])
+    .stdout.toString()
+    .trim();
   return ` TimescaleDB's library does not fit this PostgreSQL (${version}): upgrade it with \`apt-get update && apt-get install postgresql-15\` as root (bash .ci/run does).`;
-}
-
-function postgresUserIds(): { uid: number; gid: number } {
-  const line = readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("postgres:"));
-  if (!line) throw new Error("there is no postgres user: install PostgreSQL 15 with shared/timescaledb/install.sh (bash .ci/run does)");
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
 }
 
 /** The server's worker processes: after a SIGKILL of the postmaster they would hold its shared memory. */
@@ -89,20 +82,6 @@ function childrenOf(pid: number): number[] {
       }
     })
     .map(Number);
-}
-
-function killNow(dataDir: string) {
-  const pid = postmasterPid(dataDir);
-  if (pid === undefined || !isAlive(pid)) return;
-  const children = childrenOf(pid);
-  process.kill(pid, "SIGKILL");
-  for (const child of children) {
-    try {
-      process.kill(child, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
 }
 
 // `bun test` exits without running exit handlers, and a server left behind would hold its port and
@@ -120,93 +99,46 @@ function guardAgainstExit(folder: string) {
 
 export async function startTimescaleServer(options: TimescaleServerOptions = {}): Promise<TestPostgres> {
   ensureTimescaleInstalled();
+  // /tmp: as root, the postgres user runs the server and must reach its folder.
   const folder = mkdtempSync("/tmp/tick-ingester-tsdb-");
-  if (asRoot) {
-    const { uid, gid } = postgresUserIds();
-    chownSync(folder, uid, gid);
-  }
+  chmodSync(folder, 0o755);
   const dataDir = join(folder, "data");
-  const initdb = Bun.spawnSync(asPostgres([join(PG_BIN, "initdb"), "-D", dataDir, "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8", "--locale=C"]), {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (initdb.exitCode !== 0) {
-    rmSync(folder, { recursive: true, force: true });
-    throw new Error(`initdb of the TimescaleDB test server in ${dataDir} failed (exit ${initdb.exitCode}):\n${initdb.stderr}`);
-  }
-  const port = await freePort();
-  const preload = options.preload === false ? [] : ["-c", "shared_preload_libraries=timescaledb", "-c", "timescaledb.telemetry_level=off"];
-  const command = asPostgres([
-    join(PG_BIN, "postgres"),
-    ...["-D", dataDir, "-p", String(port), "-k", folder],
-    ...["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300"],
-    ...preload,
-    ...(options.flags ?? []),
-  ]);
-
-  let server: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;
   const guard = guardAgainstExit(folder);
-
-  const start = async () => {
-    let log = "";
-    const proc = Bun.spawn(command, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    server = proc;
-    const ready = new Promise<void>((resolve, reject) => {
-      const read = async (stream: ReadableStream<Uint8Array>) => {
-        const decoder = new TextDecoder();
-        for await (const chunk of stream) {
-          // Keep the tail only: a server under test logs for minutes.
-          log = (log + decoder.decode(chunk)).slice(-8_000);
-          if (log.includes(READY)) resolve();
-        }
-      };
-      void read(proc.stdout);
-      void read(proc.stderr);
-      void proc.exited.then((code) => reject(new Error(`it exited with code ${code}`)));
-      setTimeout(() => reject(new Error(`it was not ready within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS).unref();
-    });
-    try {
-      await ready;
-    } catch (error) {
-      killNow(dataDir);
-      proc.kill("SIGKILL");
-      throw new Error(
-        `the TimescaleDB test server (PostgreSQL 15 in ${dataDir}, port ${port}) did not start: ${(error as Error).message}.${mismatchHint(log)} Its log:\n${log.trim()}`,
-      );
-    }
-  };
-
-  const waitForExit = async () => {
-    if (server && server.exitCode === null && server.signalCode === null) await server.exited;
-  };
-
+  const preload = options.preload === false ? [] : ["-c", "shared_preload_libraries=timescaledb", "-c", "timescaledb.telemetry_level=off"];
+  let log = "";
+  let server: EmbeddedPostgresServer;
   try {
-    await start();
+    server = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      password: PASSWORD,
+      programsDir: PG_HOME,
+      // No Unix socket: Debian's default folder for it is not everyone's to write.
+      flags: ["-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=300", ...preload, ...(options.flags ?? [])],
+      onLog: (text) => (log = (log + text).slice(-8_000)),
+    });
   } catch (error) {
     guard.kill();
     rmSync(folder, { recursive: true, force: true });
-    throw error;
+    throw new Error(`the TimescaleDB test server (PostgreSQL 15 in ${dataDir}) did not start: ${(error as Error).message}${mismatchHint(log)}`);
   }
-  // A fast shutdown: sessions are ended, what is committed stays.
-  const stop = async () => {
-    const pid = postmasterPid(dataDir);
-    if (pid !== undefined && isAlive(pid)) process.kill(pid, "SIGINT");
-    await waitForExit();
-  };
   return {
-    url: `postgres://postgres:timescale-password@127.0.0.1:${port}/postgres`,
-    port,
-    dataDir,
-    clusterDir: dataDir,
-    start,
-    stop,
+    ...server,
     // SIGKILL of the postmaster and of its processes: a crash, not a shutdown.
     async kill() {
-      killNow(dataDir);
-      await waitForExit();
+      const pid = postmasterPid(server.clusterDir);
+      const children = pid === undefined ? [] : childrenOf(pid);
+      await server.kill();
+      for (const child of children) {
+        try {
+          process.kill(child, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
     },
     async destroy() {
-      await stop();
+      await server.stop();
       guard.kill();
       rmSync(folder, { recursive: true, force: true });
     },
