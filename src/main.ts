@@ -2,6 +2,7 @@
 // Entry point of bin/tick-ingester.
 import { checkIngester, checkMigrate, ingesterFields, migrateFields } from "./config/ingester.ts";
 import { SIMULATE_HELP, checkSimulator, simulatorFields } from "./config/simulator.ts";
+import { VERIFY_HELP, checkVerify, verifyFields } from "./config/verify.ts";
 import { createProgram, defineCommand, runProgram } from "./cli/program.ts";
 
 const program = createProgram();
@@ -30,6 +31,14 @@ defineCommand(program, {
   check: checkSimulator,
   action: async (config) => (await import("./simulator/command.ts")).simulate(config),
 }).addHelpText("after", SIMULATE_HELP);
+
+defineCommand(program, {
+  name: "verify",
+  summary: "check a range of the database against the sequencer, tick by tick; --repair puts right what it can",
+  fields: verifyFields,
+  check: checkVerify,
+  action: async (config) => (await import("./verify/command.ts")).verifyCommand(config),
+}).addHelpText("after", VERIFY_HELP);
 
 await runProgram(program, process.argv.slice(2));
 // Exit now rather than when the last idle socket or timer lets go.

@@ -38,7 +38,7 @@ test("--version prints the package version", async () => {
 });
 
 test("every subcommand has --help", async () => {
-  for (const command of ["run", "migrate", "simulate"]) {
+  for (const command of ["run", "migrate", "simulate", "verify"]) {
     const { stdout, code } = await cli([command, "--help"]);
     expect({ command, code }).toEqual({ command, code: 0 });
     expect(stdout).toContain(`Usage: tick-ingester ${command}`);

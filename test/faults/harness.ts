@@ -207,6 +207,20 @@ export class Scenario {
     expect(verdict.checked).toBe(Number(this.last - FIRST + 1n));
     expect({ rejected: verdict.rejected, gaps: verdict.gaps }).toEqual({ rejected: expected.rejected ?? 0, gaps: expected.gaps ?? 0 });
     expect(verdict.stored).toBe(verdict.checked - verdict.rejected - verdict.gaps);
+    const second = await this.verifyCommand();
+    console.log(`  tick-ingester verify: ${second.stdout.trim().split("\n").at(-1)}`);
+    expect({ code: second.code, output: second.code === 0 ? "" : second.stdout + second.stderr }).toEqual({ code: 0, output: "" });
+  }
+
+  /** `tick-ingester verify` over the scenario's range: a second opinion, from the sequencer's side. */
+  private async verifyCommand() {
+    const proc = Bun.spawn([...ingesterCommand({ binary: true }), "verify", "--from", FIRST.toString(), "--to", this.last.toString()], {
+      env: { PATH: process.env.PATH!, CONTINUUM_GRPC_URL: this.sim!.address, DATABASE_URL: this.databaseUrl, SERVICE_NAME: STREAM },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    return { stdout, stderr, code };
   }
 
   /** What the database says near a tick: the committed ranges next to it and the checkpoint. */
