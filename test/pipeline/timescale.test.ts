@@ -4,10 +4,10 @@
 // tick by tick against what the simulator serves.
 import { afterEach, describe, expect, test } from "bun:test";
 import type postgres from "postgres";
-import { migratedDatabase } from "../support/database.ts";
+import { migrate } from "../../src/schema/migrate.ts";
 import { waitForCheckpoint } from "../support/ingester.ts";
 import { exactlyOnce, FIRST, PipelineParts, query, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
-import { sharedTimescaleServer } from "../support/timescale.ts";
+import { startTimescale } from "../support/timescale.ts";
 
 const parts = new PipelineParts();
 afterEach(() => parts.stopAll());
@@ -18,9 +18,13 @@ const nowMicros = () => BigInt(Date.now()) * 1000n;
 /** A migrated database whose policies run only when a test runs them (run_job), not also when
  * TimescaleDB's scheduler picks them up: each test decides when its jobs run. */
 async function timescaleDatabase() {
-  const url = await migratedDatabase((await sharedTimescaleServer()).url);
-  await query(url, (sql) => sql`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL`);
-  return url;
+  const timescale = await startTimescale();
+  parts.add(() => timescale.stop());
+  await query(timescale.url, async (sql) => {
+    await migrate(sql, { compressAfter: "1 day", retainFor: "7 days" });
+    await sql`SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL`;
+  });
+  return timescale.url;
 }
 
 async function checkpoint(db: postgres.Sql): Promise<bigint> {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import postgres from "postgres";
 import { cli } from "../support/cli.ts";
 import { freePort, freshDatabase } from "../support/postgres.ts";
-import { sharedTimescaleServer, startTimescale } from "../support/timescale.ts";
+import { startTimescale } from "../support/timescale.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
 
 function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
@@ -145,8 +145,6 @@ test("TimescaleDB: a role that may not create the extension is told so, and noth
   } finally {
     await admin.end();
     await timescale.stop();
-    const server = postgres((await sharedTimescaleServer()).url, { max: 1, onnotice: () => {} });
-    await server.unsafe(`DROP ROLE IF EXISTS ${role}`).finally(() => server.end());
   }
 }, 30_000);
 

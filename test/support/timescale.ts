@@ -1,37 +1,61 @@
-// TimescaleDB for tests: a database of its own on a real TimescaleDB server (timescale-server.ts),
-// which starts with the first test that asks for one and serves the rest of the run. The
-// extension is available and preloaded but not yet created in the database: migrate does that.
+// TimescaleDB for tests: a database of its own on a real TimescaleDB server (timescale-server.ts).
+// The server starts with the first database asked for and serves the ones after it; once none is
+// left for a moment it stops, so that a script using it can exit. The extension is available and
+// preloaded but not yet created in the database: migrate does that.
 import postgres from "postgres";
 import { freshDatabase, type TestPostgres } from "./postgres.ts";
 import { startTimescaleServer } from "./timescale-server.ts";
 
 export interface TestTimescale {
   url: string;
-  /** Drops the database; the server stays for the next test. */
+  /** Drops the database. */
   stop(): Promise<void>;
 }
 
-let shared: Promise<TestPostgres> | undefined;
+/** How long the server waits for the next database before it stops (tests ask one after another). */
+const IDLE_MS = 2_000;
 
-/** The run's TimescaleDB server, started on first use and stopped when the process exits. */
-export function sharedTimescaleServer(): Promise<TestPostgres> {
-  shared ??= startTimescaleServer();
-  return shared;
-}
+let server: Promise<TestPostgres> | undefined;
+let databases = 0;
+let idle: Timer | undefined;
 
 export async function startTimescale(): Promise<TestTimescale> {
-  const server = await sharedTimescaleServer();
-  const url = await freshDatabase(server.url);
+  clearTimeout(idle);
+  databases++;
+  let url: string;
+  let admin: string;
+  try {
+    server ??= startTimescaleServer();
+    admin = (await server).url;
+    url = await freshDatabase(admin);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const name = new URL(url).pathname.slice(1);
+  let stopped = false;
   return {
     url,
     async stop() {
-      const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+      if (stopped) return;
+      stopped = true;
+      const sql = postgres(admin, { max: 1, onnotice: () => {} });
       try {
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
-        await admin.end();
+        await sql.end();
+        release();
       }
     },
   };
+}
+
+function release() {
+  databases--;
+  if (databases > 0) return;
+  idle = setTimeout(() => {
+    const ending = server;
+    server = undefined;
+    void ending?.then((s) => s.destroy()).catch(() => {});
+  }, IDLE_MS);
 }
