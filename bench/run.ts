@@ -2,7 +2,9 @@
 // starts a throwaway PostgreSQL server and, for the sparse and heavy workloads, measures the
 // ingester against the simulator (unthrottled), the same rows loaded by psql \copy (the limit),
 // latency at a fixed rate, the simulator alone and the per-tick work; then a sweep over
-// BATCH_SIZE x WORKER_COUNT. Writes bench/RESULTS.md (--quick: a file under /tmp) and a chart.
+// BATCH_SIZE x WORKER_COUNT. Then the throughput and the limit again on a TimescaleDB server
+// (hypertables), and a catch-up into a compressed chunk. Writes bench/RESULTS.md (--quick: a file
+// under /tmp) and a chart.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,6 +20,7 @@ import { renderChart, renderResults } from "./support/report.ts";
 import type { BenchResults, LimitResult } from "./support/results.ts";
 import { measureSimulator } from "./support/simulator-ceiling.ts";
 import { startStack, scratchDatabase, type Stack } from "./support/stack.ts";
+import { catchUpGenesis, catchUpState, compressedChunkBefore, type TimescaleResults } from "./support/timescale.ts";
 import { nowMicros } from "./support/workload-ticks.ts";
 
 const WORKLOADS: Workload[] = ["sparse", "heavy"];
@@ -91,6 +94,8 @@ try {
     }
   }
 
+  const timescale = await measureTimescale();
+
   const results: BenchResults = {
     date: new Date().toISOString(),
     plan,
@@ -105,6 +110,7 @@ try {
     limits,
     latency,
     sweep,
+    timescale,
   };
   const raw = join(work, plan.quick ? "results-quick.json" : "results.json");
   writeFileSync(raw, JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
@@ -114,6 +120,40 @@ try {
   log(`wrote ${out} and ${chart} (raw figures: ${raw})`);
 } finally {
   await stack.pg.destroy();
+}
+
+/** The throughput and limit runs on TimescaleDB, and the catch-up into a compressed chunk. */
+async function measureTimescale(): Promise<TimescaleResults> {
+  const ts = await startStack(stack.binary, { fsync: values.fsync!, timescale: true });
+  log(`TimescaleDB: PostgreSQL ${ts.settings.server_version} on port ${ts.pg.port}`);
+  try {
+    const throughput = {} as TimescaleResults["throughput"];
+    const limits = {} as TimescaleResults["limits"];
+    for (const workload of WORKLOADS) {
+      log(`TimescaleDB, ${workload}: ingester with default settings, ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
+      throughput[workload] = await runIngest(ts, { workload, rate: 0, genesisMicros: nowMicros(), warmupSeconds: plan.warmupSeconds, measureSeconds: plan.measureSeconds });
+      log(`  ${rounded(throughput[workload].ticksPerSecond)} ticks/s`);
+    }
+    for (const workload of WORKLOADS) {
+      limits[workload] = await measureLimit(ts, workload, plan.limitTicks[workload]);
+      log(`  TimescaleDB limit ${rounded(limits[workload].best.ticksPerSecond)} ticks/s`);
+    }
+    log(`TimescaleDB, sparse: catch-up into a compressed chunk, ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
+    const genesisMicros = catchUpGenesis();
+    const catchUp = await runIngest(ts, {
+      workload: "sparse",
+      rate: 0,
+      genesisMicros,
+      warmupSeconds: plan.warmupSeconds,
+      measureSeconds: plan.measureSeconds,
+      prepare: (sql) => compressedChunkBefore(sql, genesisMicros),
+      inspect: catchUpState,
+    });
+    log(`  ${rounded(catchUp.ticksPerSecond)} ticks/s`);
+    return { settings: ts.settings, throughput, limits, catchUp };
+  } finally {
+    await ts.pg.destroy();
+  }
 }
 
 async function measureLimit(stack: Stack, workload: Workload, ticks: number): Promise<LimitResult> {

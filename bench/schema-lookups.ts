@@ -1,4 +1,4 @@
-// Lookup times on TimescaleDB (the PGlite build, in this process) when the ticks are in a
+// Lookup times on TimescaleDB (a server of its own, test/support/timescale-server.ts) when the ticks are in a
 // compressed chunk, as 6 of 7 retained days are in production. Also the same tick-number lookup
 // through a uint64-domain expression, which TimescaleDB cannot match against the compressed
 // batches' min/max and so decompresses the whole chunk for: the reason tick_number is a plain
@@ -6,12 +6,13 @@
 //   bun bench/schema-lookups.ts [ticks, default 300000]
 import postgres from "postgres";
 import { migrate } from "../src/schema/migrate.ts";
-import { startTimescale } from "../test/support/timescale.ts";
+import { freshDatabase } from "../test/support/postgres.ts";
+import { startTimescaleServer } from "../test/support/timescale-server.ts";
 
 const ticks = Number(process.argv[2] ?? 300_000);
 const first = 51_548_050_841n;
-const server = await startTimescale();
-const db = postgres(server.url, { max: 1, onnotice: () => {} });
+const server = await startTimescaleServer();
+const db = postgres(await freshDatabase(server.url), { max: 1, onnotice: () => {} });
 
 try {
   await migrate(db, { compressAfter: "1 day", retainFor: "7 days" });
@@ -24,7 +25,7 @@ try {
   await db`INSERT INTO tick_transactions SELECT tick_number, "timestamp", s, md5(batch_hash || s), 'tx', '\\x00', '\\x01', '\\x02', s, 1, 2
            FROM ticks, generate_series(0, 1) s WHERE transaction_count = 2`;
   for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-    await db`SELECT compress_chunk(c) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+    await db`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
   }
   await db`ANALYZE`;
 
@@ -49,5 +50,5 @@ try {
   }
 } finally {
   await db.end();
-  await server.stop();
+  await server.destroy();
 }

@@ -24,6 +24,21 @@ BEGIN
       RAISE NOTICE 'TimescaleDB is not available on this server: plain PostgreSQL tables, no compression or retention';
       RETURN;
     END IF;
+    -- What the server can do, checked first: without the preload CREATE EXTENSION ends the
+    -- session with a FATAL error that no EXCEPTION block sees. The loader defines its settings,
+    -- timescaledb.disable_load among them, only when it is preloaded.
+    IF NOT EXISTS (SELECT FROM pg_settings WHERE name = 'timescaledb.disable_load') THEN
+      RAISE EXCEPTION 'TimescaleDB is installed on this server but not preloaded, so it cannot be enabled'
+        USING HINT = 'set shared_preload_libraries = ''timescaledb'' in postgresql.conf (add timescaledb to the list if other libraries are there) and restart PostgreSQL, then migrate again';
+    END IF;
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+       AND NOT ((SELECT trusted FROM pg_available_extension_versions WHERE name = 'timescaledb' AND version = (
+                   SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'))
+                AND has_database_privilege(current_database(), 'CREATE')) THEN
+      RAISE EXCEPTION 'role % may not create the timescaledb extension in database %', current_user, current_database()
+        USING HINT = format('a superuser must run CREATE EXTENSION timescaledb in database %I once, or GRANT CREATE ON DATABASE %I TO %I; then migrate again',
+                            current_database(), current_database(), current_user);
+    END IF;
     BEGIN
       CREATE EXTENSION timescaledb;
     EXCEPTION WHEN OTHERS THEN

@@ -22,6 +22,8 @@ export interface IngestOptions<T> {
   measureSeconds: number;
   /** How to start the ingester; default: the built binary. */
   ingesterCommand?: string[];
+  /** Prepares the migrated database before the simulator and the ingester start. */
+  prepare?: (sql: postgres.Sql) => Promise<void>;
   /** Queries the database after the ingester stopped, before the database is dropped. */
   inspect?: (sql: postgres.Sql, run: { firstCommitMicros: bigint }) => Promise<T>;
 }
@@ -63,7 +65,7 @@ export interface IngestResult<T> {
   /** Cores busy on average in the window; `other` is everything else on the machine. */
   cores: Cpu & { other: number };
   peakRss: number;
-  /** After shutdown: rows in the database and the checkpoint; every tick from FIRST_TICK once. */
+  /** After shutdown: rows from FIRST_TICK on and the checkpoint; every tick from FIRST_TICK once. */
   stored: { ticks: number; vdfProofs: number; nextTick: bigint; complete: boolean };
   loadAverage: number;
   inspected: T;
@@ -75,6 +77,10 @@ const STOP_TIMEOUT_MS = 45_000;
 
 export async function runIngest<T = undefined>(stack: Stack, options: IngestOptions<T>): Promise<IngestResult<T>> {
   const database = await scratchDatabase(stack);
+  if (options.prepare) {
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    await options.prepare(sql).finally(() => sql.end());
+  }
   const simulator = await spawnSimulator(simulatorArgs(options.workload, options.genesisMicros, options.rate), [stack.binary]);
   void drain(simulator.reader);
   const port = await freePort();
@@ -139,7 +145,8 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
   const sql = postgres(database.url, { max: 1, onnotice: () => {} });
   try {
     const [counts] = await sql`
-      SELECT (SELECT count(*) FROM ticks)::int AS ticks, (SELECT count(*) FROM vdf_proofs)::int AS vdf_proofs,
+      SELECT (SELECT count(*) FROM ticks WHERE tick_number >= ${FIRST_TICK.toString()}::numeric)::int AS ticks,
+             (SELECT count(*) FROM vdf_proofs WHERE tick_number >= ${FIRST_TICK.toString()}::numeric)::int AS vdf_proofs,
              (SELECT next_tick::text FROM ingest_checkpoints WHERE stream = 'bench') AS next_tick`;
     const nextTick = BigInt(counts!.next_tick ?? FIRST_TICK);
     const stored = {

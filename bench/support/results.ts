@@ -7,6 +7,7 @@ import type { LatencyResult } from "./latency.ts";
 import type { Machine } from "./machine.ts";
 import type { Plan } from "./plan.ts";
 import type { SimulatorCeiling } from "./simulator-ceiling.ts";
+import type { TimescaleResults } from "./timescale.ts";
 
 export interface LimitResult {
   ticks: number;
@@ -31,4 +32,5 @@ export interface BenchResults {
   limits: Record<Workload, LimitResult>;
   latency: Record<Workload, IngestResult<LatencyResult>>;
   sweep: Array<IngestResult<undefined>>;
+  timescale: TimescaleResults;
 }

@@ -1,10 +1,12 @@
-// What every measurement runs on: the built binary and one throwaway PostgreSQL server, with
-// commit timestamps on so that each row's commit time can be read back (pg_xact_commit_timestamp).
+// What every measurement runs on: the built binary and one throwaway server, plain PostgreSQL or
+// TimescaleDB, with commit timestamps on so that each row's commit time can be read back
+// (pg_xact_commit_timestamp).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { migratedDatabase } from "../../test/support/database.ts";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.ts";
+import { startTimescaleServer } from "../../test/support/timescale-server.ts";
 
 export interface Stack {
   binary: string;
@@ -16,8 +18,9 @@ export interface Stack {
 
 const REPORTED_SETTINGS = ["server_version", "fsync", "synchronous_commit", "shared_buffers", "max_wal_size", "wal_level"];
 
-export async function startStack(binary: string, options: { fsync: boolean }): Promise<Stack> {
-  const pg = await startPostgres({ flags: ["-c", "track_commit_timestamp=on", "-c", `fsync=${options.fsync ? "on" : "off"}`] });
+export async function startStack(binary: string, options: { fsync: boolean; timescale?: boolean }): Promise<Stack> {
+  const flags = ["-c", "track_commit_timestamp=on", "-c", `fsync=${options.fsync ? "on" : "off"}`];
+  const pg = options.timescale ? await startTimescaleServer({ flags }) : await startPostgres({ flags });
   const postmasterPid = Number(readFileSync(join(pg.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
   const settings: Record<string, string> = {};

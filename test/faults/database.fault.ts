@@ -1,37 +1,46 @@
 // The database going away under load: PostgreSQL stopped for 30 s, killed with SIGKILL and
-// restarted, and a SIGTERM to the ingester while the database is down.
+// restarted, and a SIGTERM to the ingester while the database is down; the stop and the kill also
+// on TimescaleDB (shorter), writing into hypertables.
 import { describe, expect, test } from "bun:test";
 import { FIRST, scenario, seconds } from "./harness.ts";
 
 const retries = (output: string) => output.match(/Batch write failed \(will retry\)/g)?.length ?? 0;
 
 describe("database outages", () => {
-  test("PostgreSQL stopped for 30 s while ticks arrive at 3,000/s", async () => {
-    await scenario("postgres/stopped-30s", async (s) => {
-      const pg = await s.postgres();
-      await s.database(pg);
-      await s.stream({ count: 120_000, rate: 3000 });
-      const proc = s.ingester();
-      await s.waitFor(FIRST + 5000n, proc);
-      const before = await s.checkpoint();
-      await pg.stop();
-      await Bun.sleep(30_000);
-      await pg.start();
-      await s.finish(proc, 120_000);
-      await s.verify(`stopped at checkpoint +${before - FIRST} for 30 s and started again; ${retries(proc.output())} failed writes retried`);
-      expect(retries(proc.output())).toBeGreaterThan(0);
-    });
-  }, 240_000);
-
-  for (const { kills, rate } of [
-    { kills: 1, rate: 3000 },
-    { kills: 2, rate: 5000 },
+  for (const { kind, outageSeconds, count } of [
+    { kind: "postgres" as const, outageSeconds: 30, count: 120_000 },
+    { kind: "timescale" as const, outageSeconds: 6, count: 24_000 },
   ]) {
-    test(`PostgreSQL killed with SIGKILL ${kills} time(s) and restarted, ${rate} ticks/s`, async () => {
-      await scenario(`postgres/sigkill-x${kills}`, async (s) => {
-        const pg = await s.postgres();
+    const server = kind === "timescale" ? "TimescaleDB" : "PostgreSQL";
+    test(`${server} stopped for ${outageSeconds} s while ticks arrive at 3,000/s`, async () => {
+      await scenario(`${kind}/stopped-${outageSeconds}s`, async (s) => {
+        const pg = await s.postgres(kind);
         await s.database(pg);
-        await s.stream({ count: rate * 16, rate });
+        await s.stream({ count, rate: 3000 });
+        const proc = s.ingester();
+        await s.waitFor(FIRST + 3000n, proc);
+        const before = await s.checkpoint();
+        await pg.stop();
+        await Bun.sleep(outageSeconds * 1000);
+        await pg.start();
+        await s.finish(proc, 120_000);
+        await s.verify(`stopped at checkpoint +${before - FIRST} for ${outageSeconds} s and started again; ${retries(proc.output())} failed writes retried`);
+        expect(retries(proc.output())).toBeGreaterThan(0);
+      });
+    }, 240_000);
+  }
+
+  for (const { kind, kills, rate, seconds: streamSeconds } of [
+    { kind: "postgres" as const, kills: 1, rate: 3000, seconds: 16 },
+    { kind: "postgres" as const, kills: 2, rate: 5000, seconds: 16 },
+    { kind: "timescale" as const, kills: 1, rate: 3000, seconds: 8 },
+  ]) {
+    const server = kind === "timescale" ? "TimescaleDB" : "PostgreSQL";
+    test(`${server} killed with SIGKILL ${kills} time(s) and restarted, ${rate} ticks/s`, async () => {
+      await scenario(`${kind}/sigkill-x${kills}`, async (s) => {
+        const pg = await s.postgres(kind);
+        await s.database(pg);
+        await s.stream({ count: rate * streamSeconds, rate });
         const proc = s.ingester({ BATCH_SIZE: rate > 3000 ? "500" : "250" });
         const did: string[] = [];
         for (let k = 0; k < kills; k++) {

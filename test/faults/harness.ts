@@ -12,6 +12,7 @@ import { KeyedRandom } from "../../src/simulator/random.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { ingesterCommand, spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { startTimescaleServer } from "../support/timescale-server.ts";
 import { simulatorFlags, spawnSimulator, type SimulatorProcess } from "../support/simulator.ts";
 import { verifyTicks } from "../support/verify.ts";
 import { record } from "./report.ts";
@@ -75,9 +76,9 @@ export class Scenario {
     return this.databaseUrl;
   }
 
-  /** A PostgreSQL server of this scenario's own, to stop and kill. */
-  async postgres(): Promise<TestPostgres> {
-    const server = await startPostgres();
+  /** A PostgreSQL server of this scenario's own, to stop and kill: plain, or with TimescaleDB. */
+  async postgres(kind: "postgres" | "timescale" = "postgres"): Promise<TestPostgres> {
+    const server = kind === "timescale" ? await startTimescaleServer() : await startPostgres();
     this.cleanups.push(() => server.destroy());
     return server;
   }

@@ -2,80 +2,22 @@
 // loopback and writing to a real PostgreSQL server; the database is then checked tick by tick
 // against what the simulator serves.
 import { afterEach, describe, expect, test } from "bun:test";
-import postgres from "postgres";
-import { simulatorDefaults, startSimulator, type Faults, type Simulator } from "../../src/simulator/index.ts";
+import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
-import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { spawnIngester, waitForCheckpoint } from "../support/ingester.ts";
+import { exactlyOnce, FIRST, PipelineParts, query, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { startPostgres } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
 
-const FIRST = 51_548_050_841n;
-const STREAM = "test-stream";
-
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
-});
-
-async function simulator(count: number, options: { faults?: Faults; rate?: number } = {}): Promise<Simulator> {
-  const sim = await startSimulator(
-    simulatorDefaults({ rate: options.rate ?? 0, firstTick: FIRST, stopAt: FIRST + BigInt(count) - 1n, txRatio: 0.2, txsPerTick: 2, faults: options.faults ?? {}, seed: 7 }),
-  );
-  cleanup.push(() => sim.stop());
-  return sim;
-}
-
-function ingester(sim: Simulator, databaseUrl: string, env: Record<string, string> = {}): IngesterProcess {
-  const proc = spawnIngester({
-    CONTINUUM_GRPC_URL: sim.address,
-    DATABASE_URL: databaseUrl,
-    SERVICE_NAME: STREAM,
-    START_TICK: FIRST.toString(),
-    WORKER_COUNT: "2",
-    ...env,
-  });
-  cleanup.push(async () => {
-    proc.proc.kill("SIGKILL");
-    await proc.exited;
-  });
-  return proc;
-}
-
-async function stopGracefully(proc: IngesterProcess) {
-  // A signal before the process has set up its handlers would end it as a signal does.
-  const deadline = Date.now() + 30_000;
-  while (!proc.output().includes("Ingester started") && proc.proc.exitCode === null && Date.now() < deadline) await Bun.sleep(50);
-  proc.proc.kill("SIGTERM");
-  const code = await proc.exited;
-  expect({ code, output: code === 0 ? "" : proc.output() }).toEqual({ code: 0, output: "" });
-}
-
-async function verify(databaseUrl: string, sim: Simulator, count: number) {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    return await verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + BigInt(count) - 1n);
-  } finally {
-    await sql.end();
-  }
-}
-
-async function query<T>(databaseUrl: string, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    return await run(sql);
-  } finally {
-    await sql.end();
-  }
-}
-
-const exactlyOnce = { lost: [], duplicated: [], mismatched: [] };
+const parts = new PipelineParts();
+afterEach(() => parts.stopAll());
 
 describe("ingest", () => {
   test("50,000 ticks: every tick, proof and transaction stored exactly once, as served", async () => {
     const count = 50_000;
     const db = await migratedDatabase();
-    const sim = await simulator(count);
-    const proc = ingester(sim, db);
+    const sim = await parts.simulator(count);
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
     await stopGracefully(proc);
     const verdict = await verify(db, sim, count);
@@ -87,14 +29,14 @@ describe("ingest", () => {
   test("SIGKILLed three times mid-stream and restarted: still exactly once", async () => {
     const count = 50_000;
     const db = await migratedDatabase();
-    const sim = await simulator(count);
+    const sim = await parts.simulator(count);
     for (const fraction of [0.2, 0.45, 0.7]) {
-      const proc = ingester(sim, db);
+      const proc = parts.ingester(sim, db);
       await waitForCheckpoint(db, STREAM, FIRST + BigInt(Math.floor(count * fraction)), 90_000, proc);
       proc.proc.kill("SIGKILL");
       await proc.exited;
     }
-    const last = ingester(sim, db);
+    const last = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, last);
     await stopGracefully(last);
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
@@ -103,8 +45,8 @@ describe("ingest", () => {
   test("the stream dropped every 1,000 ticks: reconnects resume where the pipeline is", async () => {
     const count = 20_000;
     const db = await migratedDatabase();
-    const sim = await simulator(count, { faults: { dropEvery: 1000 } });
-    const proc = ingester(sim, db);
+    const sim = await parts.simulator(count, { faults: { dropEvery: 1000 } });
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
     await stopGracefully(proc);
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
@@ -116,8 +58,8 @@ describe("ingest", () => {
     const omit = [FIRST + 100n, FIRST + 101n, FIRST + 102n, FIRST + 5000n, FIRST + BigInt(count) - 2n];
     const repeat = [FIRST + 10n, FIRST + 7000n];
     const db = await migratedDatabase();
-    const sim = await simulator(count, { faults: { omit, repeat } });
-    const proc = ingester(sim, db);
+    const sim = await parts.simulator(count, { faults: { omit, repeat } });
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
     await stopGracefully(proc);
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count, gaps: 0 });
@@ -133,8 +75,8 @@ describe("ingest", () => {
     ];
     const garbage = [FIRST + 40n];
     const db = await migratedDatabase();
-    const sim = await simulator(count, { faults: { invalid, garbage } });
-    const proc = ingester(sim, db);
+    const sim = await parts.simulator(count, { faults: { invalid, garbage } });
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
     await stopGracefully(proc);
     const verdict = await verify(db, sim, count);
@@ -165,8 +107,8 @@ describe("ingest", () => {
       { tick: FIRST + 20n, kind: "broken-chain" as const },
     ];
     const db = await migratedDatabase();
-    const sim = await simulator(count, { faults: { hostile } });
-    const proc = ingester(sim, db);
+    const sim = await parts.simulator(count, { faults: { hostile } });
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
     await stopGracefully(proc);
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count - 1, rejected: 1 });
@@ -187,10 +129,10 @@ describe("ingest", () => {
   test("a PostgreSQL server stopped for 10 seconds under load: nothing lost, nothing twice", async () => {
     const count = 30_000;
     const pg = await startPostgres();
-    cleanup.push(() => pg.destroy());
+    parts.add(() => pg.destroy());
     const db = await migratedDatabase(pg.url);
-    const sim = await simulator(count, { rate: 3000 });
-    const proc = ingester(sim, db);
+    const sim = await parts.simulator(count, { rate: 3000 });
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + 3000n, 60_000, proc);
     await pg.stop();
     await Bun.sleep(10_000);
@@ -204,14 +146,14 @@ describe("ingest", () => {
   test("SIGTERM under load drains, exits 0 within the timeout, and the next run finishes the stream", async () => {
     const count = 100_000;
     const db = await migratedDatabase();
-    const sim = await simulator(count);
-    const proc = ingester(sim, db, { SHUTDOWN_TIMEOUT: "20s" });
+    const sim = await parts.simulator(count);
+    const proc = parts.ingester(sim, db, { SHUTDOWN_TIMEOUT: "20s" });
     await waitForCheckpoint(db, STREAM, FIRST + 5000n, 60_000, proc);
     const started = Date.now();
     await stopGracefully(proc);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(proc.output()).toContain("Shutdown complete");
-    const next = ingester(sim, db);
+    const next = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, next);
     await stopGracefully(next);
     expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
@@ -222,8 +164,8 @@ describe("ingest", () => {
     const count = 2_000;
     const db = await migratedDatabase();
     const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST + lost, stopAt: FIRST + lost + BigInt(count) - 1n, seed: 7 }));
-    cleanup.push(() => sim.stop());
-    const proc = ingester(sim, db);
+    parts.add(() => sim.stop());
+    const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + lost + BigInt(count), 60_000, proc);
     await stopGracefully(proc);
     const gaps = await query(db, (sql) => sql`SELECT first_tick::text AS first, last_tick::text AS last, reason FROM tick_gaps`);
@@ -237,11 +179,11 @@ describe("ingest", () => {
   test("START_TICK applies only to a database without a checkpoint", async () => {
     const count = 3_000;
     const db = await migratedDatabase();
-    const sim = await simulator(count);
-    const first = ingester(sim, db, { START_TICK: (FIRST + 1000n).toString() });
+    const sim = await parts.simulator(count);
+    const first = parts.ingester(sim, db, { START_TICK: (FIRST + 1000n).toString() });
     await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 60_000, first);
     await stopGracefully(first);
-    const second = ingester(sim, db, { START_TICK: FIRST.toString() });
+    const second = parts.ingester(sim, db, { START_TICK: FIRST.toString() });
     await Bun.sleep(1500);
     await stopGracefully(second);
     const [row] = await query(db, (sql) => sql`SELECT min(tick_number)::text AS min, count(*)::int AS n FROM ticks`);
@@ -250,9 +192,9 @@ describe("ingest", () => {
 
   test("console mode prints every tick in order with exact uint64 values", async () => {
     const count = 1_000;
-    const sim = await simulator(count);
+    const sim = await parts.simulator(count);
     const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, OUTPUT_MODE: "console", OUTPUT_FORMAT: "compact", START_TICK: FIRST.toString(), WORKER_COUNT: "3" });
-    cleanup.push(async () => {
+    parts.add(async () => {
       proc.proc.kill("SIGKILL");
       await proc.exited;
     });

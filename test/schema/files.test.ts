@@ -50,7 +50,7 @@ test("psql -f on the files, run twice, builds the schema migrate builds", async 
   }
 });
 
-test("psql -f on the files, run twice, makes the hypertables and policies on TimescaleDB", async () => {
+test("TimescaleDB: psql -f on the files, run twice, makes the hypertables and policies", async () => {
   const timescale = await startTimescale();
   try {
     const set = "SET tick_ingester.retain_for = '14 days'";
@@ -75,7 +75,7 @@ test("psql -f on the files, run twice, makes the hypertables and policies on Tim
   } finally {
     await timescale.stop();
   }
-});
+}, 30_000);
 
 test("psql -f stops on policy intervals in the wrong order", async () => {
   const url = await freshDatabase();

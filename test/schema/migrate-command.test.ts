@@ -5,9 +5,13 @@ import postgres from "postgres";
 import { cli } from "../support/cli.ts";
 import { freePort, freshDatabase } from "../support/postgres.ts";
 import { startTimescale } from "../support/timescale.ts";
+import { startTimescaleServer } from "../support/timescale-server.ts";
 
 function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
-  return stdout.trim().split("\n").map((line) => JSON.parse(line));
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
 }
 
 /** Logs as JSON lines, as in production (ENV=development, the default, prints readable lines). */
@@ -70,7 +74,7 @@ test("two migrate runs at once both succeed, and each migration is applied once"
   expect(await recordedMigrations(url)).toEqual(["001_tables", "002_views", "003_leases"]);
 });
 
-test("on TimescaleDB it says so and names the policy intervals", async () => {
+test("TimescaleDB: on TimescaleDB it says so and names the policy intervals", async () => {
   const timescale = await startTimescale();
   try {
     const { stdout, stderr, code } = await cli(["migrate", "--database-url", timescale.url, "--compress-after", "12 hours"], {
@@ -85,7 +89,64 @@ test("on TimescaleDB it says so and names the policy intervals", async () => {
   } finally {
     await timescale.stop();
   }
-});
+}, 30_000);
+
+async function tablesIn(url: string) {
+  const db = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return (await db`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`).map((r) => r.tablename);
+  } finally {
+    await db.end();
+  }
+}
+
+test("TimescaleDB installed but not preloaded: exits 1 within seconds naming shared_preload_libraries, and applies nothing", async () => {
+  const server = await startTimescaleServer({ preload: false });
+  try {
+    const url = await freshDatabase(server.url);
+    const started = performance.now();
+    const { stdout, stderr, code } = await cli(["migrate", "--database-url", url]);
+    const took = performance.now() - started;
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toContain("TimescaleDB is installed on this server but not preloaded");
+    expect(stderr).toContain("set shared_preload_libraries = 'timescaledb' in postgresql.conf");
+    expect(stderr).toContain("nothing was changed");
+    expect(stderr).not.toContain("timescale-password");
+    expect(await tablesIn(url)).toEqual([]);
+    console.log(`migrate refused the server without the preload in ${(took / 1000).toFixed(1)} s`);
+  } finally {
+    await server.destroy();
+  }
+}, 60_000);
+
+test("TimescaleDB: a role that may not create the extension is told so, and nothing is applied", async () => {
+  const timescale = await startTimescale();
+  const role = `migrator_${process.pid}`;
+  const admin = postgres(timescale.url, { max: 1, onnotice: () => {} });
+  try {
+    // It may create tables (the numbered migrations) but not extensions: no CREATE on the database.
+    await admin.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'migrator-password'`);
+    await admin.unsafe(`GRANT USAGE, CREATE ON SCHEMA public TO ${role}`);
+    const url = new URL(timescale.url);
+    url.username = role;
+    url.password = "migrator-password";
+    const { stderr, code } = await cli(["migrate", "--database-url", url.toString()]);
+    expect(code).toBe(1);
+    const database = url.pathname.slice(1);
+    expect(stderr).toContain(`role ${role} may not create the timescaledb extension in database ${database}`);
+    expect(stderr).toContain(`GRANT CREATE ON DATABASE ${database} TO ${role}`);
+    expect(await tablesIn(timescale.url)).toEqual([]);
+
+    // Once granted as the message says, migrate enables TimescaleDB as that role.
+    await admin.unsafe(`GRANT CREATE ON DATABASE ${database} TO ${role}`);
+    const granted = await cli(["migrate", "--database-url", url.toString()], PRODUCTION);
+    expect({ code: granted.code, stderr: granted.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(logLines(granted.stdout).at(-1)).toMatchObject({ timescale: true });
+  } finally {
+    await admin.end();
+    await timescale.stop();
+  }
+}, 30_000);
 
 test("an unreachable database exits 1 naming the host, without the password", async () => {
   const port = await freePort();

