@@ -24,6 +24,8 @@ import { catchUpGenesis, catchUpState, compressedChunkBefore, type TimescaleResu
 import { nowMicros } from "./support/workload-ticks.ts";
 
 const WORKLOADS: Workload[] = ["sparse", "heavy"];
+/** The sequencer's rate in production, ticks per second. */
+const PRODUCTION_RATE = 1_000;
 const root = join(import.meta.dir, "..");
 const work = "/tmp/tick-ingester-bench";
 
@@ -55,6 +57,7 @@ try {
   const perTick = {} as BenchResults["perTick"];
   const ceilings = {} as BenchResults["ceilings"];
   const throughput = {} as BenchResults["throughput"];
+  const peer = {} as BenchResults["peer"];
   const limits = {} as BenchResults["limits"];
   const latency = {} as BenchResults["latency"];
 
@@ -71,6 +74,9 @@ try {
     log(`${workload}: ingester with default settings, ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
     throughput[workload] = await runIngest(stack, { workload, rate: 0, genesisMicros: nowMicros(), warmupSeconds: plan.warmupSeconds, measureSeconds: plan.measureSeconds });
     log(`  ${rounded(throughput[workload].ticksPerSecond)} ticks/s, ${rounded(throughput[workload].rowsPerSecond)} rows/s`);
+    log(`${workload}: the peer ingester (bench/peer-ingester.ts), ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
+    peer[workload] = await measurePeer(stack, workload);
+    log(`  ${rounded(peer[workload].ticksPerSecond)} ticks/s`);
   }
   for (const workload of WORKLOADS) {
     limits[workload] = await measureLimit(stack, workload, plan.limitTicks[workload]);
@@ -107,6 +113,7 @@ try {
     perTick,
     ceilings,
     throughput,
+    peer,
     limits,
     latency,
     sweep,
@@ -128,12 +135,19 @@ async function measureTimescale(): Promise<TimescaleResults> {
   log(`TimescaleDB: PostgreSQL ${ts.settings.server_version} on port ${ts.pg.port}`);
   try {
     const throughput = {} as TimescaleResults["throughput"];
+    const peer = {} as TimescaleResults["peer"];
     const limits = {} as TimescaleResults["limits"];
     for (const workload of WORKLOADS) {
       log(`TimescaleDB, ${workload}: ingester with default settings, ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
       throughput[workload] = await runIngest(ts, { workload, rate: 0, genesisMicros: nowMicros(), warmupSeconds: plan.warmupSeconds, measureSeconds: plan.measureSeconds });
       log(`  ${rounded(throughput[workload].ticksPerSecond)} ticks/s`);
+      log(`TimescaleDB, ${workload}: the peer ingester`);
+      peer[workload] = await measurePeer(ts, workload);
+      log(`  ${rounded(peer[workload].ticksPerSecond)} ticks/s`);
     }
+    log(`TimescaleDB, sparse: latency at the production rate, ${rounded(PRODUCTION_RATE)} ticks/s`);
+    const productionLatency = await measureLatency(ts, "sparse", PRODUCTION_RATE);
+    log(`  p50 ${(productionLatency.inspected.commit.p50 * 1000).toFixed(1)} ms, p99 ${(productionLatency.inspected.commit.p99 * 1000).toFixed(1)} ms`);
     for (const workload of WORKLOADS) {
       limits[workload] = await measureLimit(ts, workload, plan.limitTicks[workload]);
       log(`  TimescaleDB limit ${rounded(limits[workload].best.ticksPerSecond)} ticks/s`);
@@ -150,7 +164,7 @@ async function measureTimescale(): Promise<TimescaleResults> {
       inspect: catchUpState,
     });
     log(`  ${rounded(catchUp.ticksPerSecond)} ticks/s`);
-    return { settings: ts.settings, throughput, limits, catchUp };
+    return { settings: ts.settings, throughput, peer, limits, productionLatency, catchUp };
   } finally {
     await ts.pg.destroy();
   }
@@ -180,15 +194,32 @@ async function measureLimit(stack: Stack, workload: Workload, ticks: number): Pr
 
 /**
  * The simulator produces each tick at its timestamp from 5 s from now, by when the ingester is
- * connected and waiting; the window starts after the warm-up past the first commit.
+ * connected and waiting. The window is in tick time: the ticks stamped from the warm-up's end on
+ * (the ingester may commit the first tick before that time comes), and the run goes on until every
+ * tick stamped before the window's end has committed.
  */
 async function measureLatency(stack: Stack, workload: Workload, rate: number) {
+  const genesisMicros = nowMicros() + 5_000_000n;
+  const lead = 5 + plan.warmupSeconds;
   return runIngest(stack, {
     workload,
     rate,
-    genesisMicros: nowMicros() + 5_000_000n,
+    genesisMicros,
+    warmupSeconds: lead,
+    measureSeconds: plan.measureSeconds,
+    settleTicks: () => Math.ceil((plan.warmupSeconds + plan.measureSeconds) * rate) + 1,
+    inspect: latencyOf(genesisMicros + BigInt(plan.warmupSeconds * 1_000_000), plan.measureSeconds, rate),
+  });
+}
+
+/** The straightforward ingester of bench/peer-ingester.ts, on the same stack, stream and settings. */
+function measurePeer(stack: Stack, workload: Workload) {
+  return runIngest(stack, {
+    workload,
+    rate: 0,
+    genesisMicros: nowMicros(),
     warmupSeconds: plan.warmupSeconds,
-    measureSeconds: plan.measureSeconds + 1, // a second more, for the window's last ticks to commit
-    inspect: latencyOf(plan.warmupSeconds, plan.measureSeconds, rate),
+    measureSeconds: plan.measureSeconds,
+    ingesterCommand: ["bun", join(root, "bench/peer-ingester.ts")],
   });
 }

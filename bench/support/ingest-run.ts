@@ -24,6 +24,12 @@ export interface IngestOptions<T> {
   ingesterCommand?: string[];
   /** Prepares the migrated database before the simulator and the ingester start. */
   prepare?: (sql: postgres.Sql) => Promise<void>;
+  /**
+   * After the measured seconds, keep the ingester running until it has committed this many ticks
+   * (at most SETTLE_TIMEOUT_MS), so that a window's last ticks are in before it stops even when the
+   * simulator or the ingester ran behind real time.
+   */
+  settleTicks?: (run: { firstCommitMicros: bigint }) => number;
   /** Queries the database after the ingester stopped, before the database is dropped. */
   inspect?: (sql: postgres.Sql, run: { firstCommitMicros: bigint }) => Promise<T>;
 }
@@ -74,6 +80,7 @@ export interface IngestResult<T> {
 const SAMPLE_MS = 1_000;
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 45_000;
+const SETTLE_TIMEOUT_MS = 30_000;
 
 export async function runIngest<T = undefined>(stack: Stack, options: IngestOptions<T>): Promise<IngestResult<T>> {
   const database = await scratchDatabase(stack);
@@ -131,6 +138,11 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
       const counters = await scrapeCounters(port);
       if (exitedEarly || !counters) throw new Error(`the ingester stopped answering:\n${ingester.output()}`);
       samples.push(sample((performance.now() - origin) / 1000, counters));
+    }
+    if (options.settleTicks) {
+      const wanted = options.settleTicks({ firstCommitMicros });
+      const settleBy = performance.now() + SETTLE_TIMEOUT_MS;
+      while (performance.now() < settleBy && ((await scrapeCounters(port))?.ticks ?? 0) < wanted) await Bun.sleep(100);
     }
     peakRss = memory(ingester.proc.pid).peakRss;
   } finally {

@@ -21,10 +21,9 @@ export interface LatencyResult {
   ingestedAt: Percentiles;
 }
 
-/** The ticks stamped in the `measureSeconds` after `warmupSeconds` past the first commit: their latencies. */
-export function latencyOf(warmupSeconds: number, measureSeconds: number, rate: number) {
-  return async (sql: postgres.Sql, run: { firstCommitMicros: bigint }): Promise<LatencyResult> => {
-    const fromMicros = run.firstCommitMicros + BigInt(warmupSeconds * 1_000_000);
+/** The ticks stamped in the `measureSeconds` from `fromMicros` on: their latencies. */
+export function latencyOf(fromMicros: bigint, measureSeconds: number, rate: number) {
+  return async (sql: postgres.Sql): Promise<LatencyResult> => {
     const toMicros = fromMicros + BigInt(measureSeconds * 1_000_000);
     const from = new Date(Number(fromMicros / 1000n));
     const to = new Date(Number(toMicros / 1000n));

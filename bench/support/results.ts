@@ -29,6 +29,8 @@ export interface BenchResults {
   perTick: Record<Workload, PerTick>;
   ceilings: Record<Workload, SimulatorCeiling>;
   throughput: Record<Workload, IngestResult<undefined>>;
+  /** The straightforward peer ingester (bench/peer-ingester.ts) on the same stream and server. */
+  peer: Record<Workload, IngestResult<undefined>>;
   limits: Record<Workload, LimitResult>;
   latency: Record<Workload, IngestResult<LatencyResult>>;
   sweep: Array<IngestResult<undefined>>;

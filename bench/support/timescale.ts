@@ -4,6 +4,7 @@
 import type postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
 import type { IngestResult } from "./ingest-run.ts";
+import type { LatencyResult } from "./latency.ts";
 import type { LimitResult } from "./results.ts";
 import { FIRST_TICK } from "./workload-ticks.ts";
 
@@ -17,7 +18,10 @@ export interface CatchUpState {
 export interface TimescaleResults {
   settings: Record<string, string>;
   throughput: Record<Workload, IngestResult<undefined>>;
+  peer: Record<Workload, IngestResult<undefined>>;
   limits: Record<Workload, LimitResult>;
+  /** Sparse at the production rate (1,000 ticks/s). */
+  productionLatency: IngestResult<LatencyResult>;
   catchUp: IngestResult<CatchUpState>;
 }
 
