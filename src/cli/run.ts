@@ -1,7 +1,7 @@
 // `tick-ingester run`: the ingester with its logs, metrics and health endpoints, until a signal.
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
-import { Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
+import { databaseOptions, Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
 import { consoleHeader } from "../sink/console-writer.ts";
 import { createLogger } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
@@ -10,11 +10,10 @@ import { probeDatabase } from "../ops/probe-database.ts";
 import { evaluateReadiness, STANDBY_REASON } from "../ops/readiness.ts";
 import { startOpsServer, type HealthReport } from "../ops/server.ts";
 import { describeMigration, migrate } from "../schema/migrate.ts";
+import { connectDatabase } from "../sink/database.ts";
 
 const SAMPLE_INTERVAL_MS = 1_000;
 const SUMMARY_INTERVAL_MS = 10_000;
-/** Ticks in flight and no commit for this long, with the database answering: the pipeline is stuck. */
-const WEDGED_AFTER_MS = 60_000;
 
 export async function run(config: IngesterConfig): Promise<number> {
   // First of all, so that a signal during start-up stops the start rather than the process.
@@ -47,15 +46,28 @@ export async function run(config: IngesterConfig): Promise<number> {
     onStandby: (holder) => (standbyHolder = holder),
   });
 
-  const probeSql = config.databaseUrl && !consoleMode ? postgres(config.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 2 }) : undefined;
-  let databaseReachable: true | string = true;
-  const probe = async () => (databaseReachable = probeSql ? await probeDatabase(probeSql, 1_000) : true);
+  let probeSql: postgres.Sql | undefined;
+  try {
+    probeSql = config.databaseUrl && !consoleMode ? connectDatabase(config.databaseUrl, databaseOptions(config), { max: 1, connect_timeout: 2 }) : undefined;
+  } catch (error) {
+    logger.error({ reason: (error as Error).message }, "Failed to start");
+    return 1;
+  }
+  const probe = async () => (probeSql ? await probeDatabase(probeSql, 1_000) : true);
   let ingester: Ingester | undefined;
+  let lastNotReady: string | undefined;
   const ops = await startOpsServer({
     host: config.healthCheckHost,
     port: config.healthCheckPort,
     metrics,
-    health: () => (ingester ? healthOf(ingester.status(), databaseReachable === true) : { ok: true }),
+    health: () => (ingester ? healthOf(ingester.status(), config.batchStuckAfter) : { ok: true }),
+    onNotReady: (report) => {
+      // Logged when the reasons change, not at every probe.
+      const details = JSON.stringify(report);
+      if (details === lastNotReady) return;
+      lastNotReady = details;
+      logger.warn(report.state === "standby" ? { reason: report.reason } : { checks: report.failed }, "Not ready");
+    },
     ready: async () => {
       if (!ingester) {
         return standbyHolder
@@ -117,7 +129,8 @@ export async function run(config: IngesterConfig): Promise<number> {
 }
 
 async function applySchema(config: IngesterConfig): Promise<string> {
-  const sql = postgres(config.databaseUrl!, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  // A migration may rightly take longer than any batch statement (building an index on a large table).
+  const sql = connectDatabase(config.databaseUrl!, databaseOptions(config), { max: 1, connection: { statement_timeout: 0, idle_in_transaction_session_timeout: 0 } });
   try {
     return describeMigration(await migrate(sql, config), config);
   } finally {
@@ -125,12 +138,13 @@ async function applySchema(config: IngesterConfig): Promise<string> {
   }
 }
 
-function healthOf(status: IngesterStatus, databaseReachable: boolean): HealthReport {
+/** From what the ingester itself knows: /health reads no state that only /ready refreshes. */
+export function healthOf(status: IngesterStatus, batchStuckAfterMs: number, now = Date.now()): HealthReport {
   const reasons: string[] = [];
   if (!status.workersAlive) reasons.push("a pipeline worker has died");
-  const sinceCommit = Date.now() - (status.lastCommitAtMs ?? Date.now());
-  if (status.ticksInFlight > 0 && databaseReachable && sinceCommit > WEDGED_AFTER_MS) {
-    reasons.push(`pipeline wedged: ${status.ticksInFlight} ticks in flight and no commit for ${Math.round(sinceCommit / 1000)}s`);
+  const waiting = status.oldestUncommittedBatchSinceMs === undefined ? 0 : now - status.oldestUncommittedBatchSinceMs;
+  if (waiting > batchStuckAfterMs) {
+    reasons.push(`a batch has waited ${Math.round(waiting / 1000)}s for its commit (BATCH_STUCK_AFTER ${Math.round(batchStuckAfterMs / 1000)}s)`);
   }
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }

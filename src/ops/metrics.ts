@@ -33,6 +33,8 @@ export interface Metrics {
   chainBreaks: Counter;
   duplicates: Counter;
   writeRetries: Counter;
+  /** 0 when no batch waits for its commit. */
+  oldestUncommittedBatch: Gauge;
   /** code: the gRPC status name. */
   getTickFailures: Counter<"code">;
   /** kind: zero, expired (older than RETAIN_FOR) or future. */
@@ -135,6 +137,11 @@ export function createMetrics(): Metrics {
       help: "Ticks received again after they were committed, and skipped",
       registers,
     }),
-    writeRetries: new Counter({ name: "tick_ingester_write_retries_total", help: "Batch writes retried after a failure", registers }),
+    writeRetries: new Counter({ name: "tick_ingester_write_retries_total", help: "Failed batch write attempts, counted as they fail (each is retried)", registers }),
+    oldestUncommittedBatch: new Gauge({
+      name: "tick_ingester_oldest_uncommitted_batch_seconds",
+      help: "Age of the oldest batch handed to a writer and not yet committed (0: none waits)",
+      registers,
+    }),
   };
 }

@@ -54,7 +54,6 @@ export function observeIngester(options: {
       metrics.batchSize.observe(report.ticks);
       if (report.gapTicks > 0) metrics.gapTicks.inc(report.gapTicks);
       if (report.chainBreaks > 0) metrics.chainBreaks.inc(report.chainBreaks);
-      if (report.retries > 0) metrics.writeRetries.inc(report.retries);
       const lag = lagSeconds(report.newestTimestampMicros === undefined ? undefined : BigInt(report.newestTimestampMicros));
       if (lag !== undefined) metrics.commitLag.observe(lag);
       committedSinceSummary += report.ticks;
@@ -65,6 +64,13 @@ export function observeIngester(options: {
       if (rejected > 0) logger.warn({ first_tick: report.first, last_tick: report.last, rejects: report.rejects }, "Ticks rejected (see tick_rejects)");
       if (report.gapTicks > 0) logger.warn({ first_tick: report.first, last_tick: report.last, gap_ticks: report.gapTicks }, "Ticks missing from the sequencer (see tick_gaps)");
       if (report.chainBreaks > 0) logger.warn({ first_tick: report.first, last_tick: report.last, chain_breaks: report.chainBreaks }, "VDF chain broken (see chain_breaks)");
+    },
+    retried: (report) => {
+      metrics.writeRetries.inc();
+      logger.warn(
+        { first_tick: report.first, last_tick: report.last, batch_id: report.batchId, attempt: report.attempt, retry_in_ms: report.delayMs, err: report.error },
+        "Batch write failed (will retry)",
+      );
     },
     repeated: () => metrics.duplicates.inc(),
     backfilled: (first, last, found) =>
@@ -97,6 +103,7 @@ export function observeIngester(options: {
       metrics.bufferBytes.set(status.recordBytesInFlight);
       if (status.nextTick !== undefined) metrics.lastCommittedTick.set(Number(status.nextTick - 1n));
       const now = Date.now();
+      metrics.oldestUncommittedBatch.set(status.oldestUncommittedBatchSinceMs === undefined ? 0 : (now - status.oldestUncommittedBatchSinceMs) / 1000);
       if (now - lastSummaryAt < options.summaryIntervalMs) return;
       logger.info(
         {

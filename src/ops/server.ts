@@ -11,6 +11,8 @@ export interface OpsServerOptions {
   metrics: Metrics;
   health: () => HealthReport;
   ready: () => Promise<ReadyReport>;
+  /** Where /ready's details go (the logs): its body names only the failed checks. */
+  onNotReady?: (report: Exclude<ReadyReport, { state: "ready" }>) => void;
 }
 
 export interface OpsServer {
@@ -22,7 +24,7 @@ export interface OpsServer {
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const routes: Record<string, () => Promise<Response>> = {
     "/health": async () => healthResponse(options.health),
-    "/ready": async () => readyResponse(options.ready),
+    "/ready": async () => readyResponse(options.ready, options.onNotReady ?? (() => {})),
     "/metrics": async () =>
       new Response(await options.metrics.registry.metrics(), {
         headers: { "content-type": options.metrics.registry.contentType },
@@ -65,21 +67,18 @@ function healthResponse(health: () => HealthReport): Response {
   return report.ok ? json(200, { status: "ok" }) : json(503, { status: "unhealthy", reasons: report.reasons });
 }
 
-async function readyResponse(ready: () => Promise<ReadyReport>): Promise<Response> {
+// The health port is often reachable by more than the operators (0.0.0.0 by default): the body
+// says which check failed, never the database's host, a driver's error text or the lock holder.
+async function readyResponse(ready: () => Promise<ReadyReport>, onNotReady: NonNullable<OpsServerOptions["onNotReady"]>): Promise<Response> {
   let report: ReadyReport;
   try {
     report = await ready();
   } catch (error) {
     report = { state: "not_ready", failed: { readiness: `the readiness check failed: ${describe(error)}` } };
   }
-  switch (report.state) {
-    case "ready":
-      return json(200, { status: "ready" });
-    case "standby":
-      return json(503, { status: "standby", reason: report.reason });
-    case "not_ready":
-      return json(503, { status: "not_ready", checks: report.failed });
-  }
+  if (report.state === "ready") return json(200, { status: "ready" });
+  onNotReady(report);
+  return report.state === "standby" ? json(503, { status: "standby" }) : json(503, { status: "not_ready", checks: Object.keys(report.failed) });
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {

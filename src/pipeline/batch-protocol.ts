@@ -1,4 +1,6 @@
 // What travels from the main thread to a Worker through its ring, and back by postMessage.
+import type { DatabaseOptions } from "../sink/database.ts";
+
 // A batch is a run of records ending with End; its ticks cover [first, last] without a hole:
 // every tick number in the range is stored, rejected or recorded as a gap in this one batch.
 
@@ -65,10 +67,35 @@ export interface LogReport {
   fields?: Record<string, unknown>;
 }
 
-export type WorkerReport = CommitReport | LogReport | { type: "ready" } | { type: "stopped" };
+/** A batch write failed and will be tried again after a backoff; sent as it happens. */
+export interface RetryReport {
+  type: "retry";
+  batchId: number;
+  first?: string;
+  last?: string;
+  attempt: number;
+  delayMs: number;
+  error: string;
+}
+
+/** The Worker cannot go on (e.g. fenced out by another instance) and is exiting. */
+export interface FailedReport {
+  type: "failed";
+  reason: string;
+}
+
+export type WorkerReport = CommitReport | LogReport | RetryReport | FailedReport | { type: "ready" } | { type: "stopped" };
 
 export type SinkSpec =
-  | { kind: "timescale"; databaseUrl: string; stream: string; applicationName: string; epoch: string }
+  | {
+      kind: "timescale";
+      databaseUrl: string;
+      stream: string;
+      applicationName: string;
+      epoch: string;
+      /** postgres.js options shared by every connection: TLS, timeouts. */
+      connection: DatabaseOptions;
+    }
   | { kind: "console"; format: "json" | "compact" | "table" };
 
 export interface WorkerInit {

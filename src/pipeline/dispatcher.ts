@@ -1,8 +1,8 @@
-// Groups ticks, in stream order, into batches of BATCH_SIZE (or whatever arrived within
-// FLUSH_INTERVAL) and streams each batch into the ring of the least busy Worker. It bounds what is
-// in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record counts, rejects included):
-// when the database falls behind, the caller waits here, stops reading the stream, and gRPC flow
-// control slows the sequencer's sending.
+// Groups ticks, in stream order, into batches of BATCH_SIZE ticks or BATCH_BYTES bytes (or
+// whatever arrived within FLUSH_INTERVAL) and streams each batch into the ring of the least busy
+// Worker. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
+// counts, rejects included): when the database falls behind, the caller waits here, stops reading
+// the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
 import {
   encodeJson,
@@ -18,6 +18,8 @@ import type { WorkerPool } from "./workers.ts";
 
 export interface DispatcherOptions {
   batchSize: number;
+  /** A batch closes once its ticks' bytes reach this: its COPY data must stay far below JavaScript's string limit. */
+  batchBytes: number;
   bufferSize: number;
   /** Bytes of records in flight; one record is let through whatever its size when none are. */
   bufferBytes: number;
@@ -59,8 +61,8 @@ export class Dispatcher {
   private inFlight = 0;
   private bytesInFlight = 0;
   private readonly workerLoad: number[];
-  /** Closed batches not yet fully committed: their Worker, ticks still to commit, and bytes. */
-  private readonly closed = new Map<number, { worker: number; remaining: number; bytes: number }>();
+  /** Closed batches not yet fully committed, oldest first: their Worker, ticks still to commit, bytes, and when closed. */
+  private readonly closed = new Map<number, { worker: number; remaining: number; bytes: number; since: number }>();
   private roomWaiters: Array<() => void> = [];
   /** Serialises the stream's calls with the flush timer's. */
   private lock: Promise<unknown> = Promise.resolve();
@@ -86,6 +88,12 @@ export class Dispatcher {
     return this.bytesInFlight;
   }
 
+  /** When the oldest batch not yet committed was closed (ms since the epoch); undefined when none waits. */
+  get oldestUncommittedSinceMs(): number | undefined {
+    for (const batch of this.closed.values()) return batch.since;
+    return undefined;
+  }
+
   /** Returns a promise only when the caller must wait (a full ring, no room, a break in the numbers). */
   tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): void | Promise<void> {
     const continues = this.open === undefined || this.open.last === undefined || this.open.last === n - 1n;
@@ -94,7 +102,7 @@ export class Dispatcher {
       if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
         this.count(batch, n, chainBreak);
         this.hold(batch, raw.byteLength);
-        if (batch.ticks >= this.options.batchSize && !this.tryClose()) return this.flush();
+        if (this.isFull(batch) && !this.tryClose()) return this.flush();
         return;
       }
     }
@@ -211,8 +219,12 @@ export class Dispatcher {
     return this.open;
   }
 
+  private isFull(batch: OpenBatch) {
+    return batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes;
+  }
+
   private async closeIfFull(batch: OpenBatch) {
-    if (batch.ticks >= this.options.batchSize) await this.close();
+    if (this.isFull(batch)) await this.close();
   }
 
   private async close() {
@@ -236,7 +248,9 @@ export class Dispatcher {
   private retire(batch: OpenBatch) {
     this.open = undefined;
     clearTimeout(batch.timer);
-    if (batch.ticks > 0 || batch.bytes > 0) this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, bytes: batch.bytes });
+    if (batch.ticks > 0 || batch.bytes > 0) {
+      this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, bytes: batch.bytes, since: Date.now() });
+    }
   }
 
   private wakeRoomWaiters() {

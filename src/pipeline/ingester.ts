@@ -3,15 +3,16 @@
 // decodes, validates, encodes and commits its batch with the batch's range; the commit report
 // moves the watermark, and the checkpointer records the watermark in the database.
 import { status as grpcStatus, type StatusObject } from "@grpc/grpc-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
-import { Lease } from "../sink/lease.ts";
+import { certificateHint, connectDatabase, type DatabaseOptions } from "../sink/database.ts";
+import { FencedOut, Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.ts";
 import { ContinuumClient, isMessageTooLarge, MAX_TICK_BYTES } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
-import type { CommitReport, LogReport, SinkSpec } from "./batch-protocol.ts";
+import type { CommitReport, LogReport, RetryReport, SinkSpec } from "./batch-protocol.ts";
 import { Aborted, Dispatcher } from "./dispatcher.ts";
 import { sameBytes, Sequencer, type Decision } from "./sequencer.ts";
 import { Watermark } from "./watermark.ts";
@@ -33,6 +34,8 @@ export interface IngesterEvents {
   connected(startTick: bigint): void;
   disconnected(reason: string, retryInMs: number): void;
   committed(report: CommitReport): void;
+  /** A batch write failed; it is tried again after the backoff. */
+  retried(report: RetryReport): void;
   repeated(): void;
   backfilled(first: bigint, last: bigint, found: number): void;
   /**
@@ -69,6 +72,9 @@ export type IngesterSettings = Pick<
   | "grpcTls"
   | "grpcCaFile"
   | "retainFor"
+  | "batchBytes"
+  | "dbStatementTimeout"
+  | "databaseCaFile"
 >;
 
 export interface IngesterStatus {
@@ -83,11 +89,18 @@ export interface IngesterStatus {
   lastCommitAtMs?: number;
   /** Timestamp (µs since the epoch) of the newest tick committed, for the lag. */
   newestCommittedMicros?: bigint;
+  /** When the oldest batch still waiting for its commit was handed to its Worker (ms since the epoch). */
+  oldestUncommittedBatchSinceMs?: number;
   /** GetTick has failed since then (ms since the epoch), with this error; absent when it answers. */
   getTickFailing?: { sinceMs: number; code: string; reason: string };
 }
 
 export class SchemaMissing extends Error {}
+
+export const databaseOptions = (settings: IngesterSettings): DatabaseOptions => ({
+  statementTimeoutMs: settings.dbStatementTimeout,
+  caFile: settings.databaseCaFile,
+});
 
 interface UnreadableMessage {
   code: string;
@@ -107,7 +120,8 @@ function databaseError(error: Error & { code?: string }, databaseUrl: string): E
   if (error.code === "42P01") {
     return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
   }
-  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}`);
+  const hint = certificateHint(error);
+  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}${hint ? ` (${hint})` : ""}`);
 }
 
 export class Ingester {
@@ -124,6 +138,8 @@ export class Ingester {
   private lastCommitAt: number | undefined;
   private newestCommittedMicros: bigint | undefined;
   private workersAlive = true;
+  /** Another instance took over: nothing more may be saved. */
+  private fencedOut = false;
   private getTickFailing: IngesterStatus["getTickFailing"];
   /** RETAIN_FOR in microseconds, from the database; undefined without one (console mode). */
   private retainForMicros: bigint | undefined;
@@ -145,11 +161,13 @@ export class Ingester {
           stream: settings.serviceName,
           applicationName: settings.serviceName,
           epoch: lease.epoch.toString(),
+          connection: databaseOptions(settings),
         }
       : { kind: "console", format: settings.outputFormat };
     this.pool = new WorkerPool(settings.workerCount, sink, {
       onCommit: (report) => this.onCommit(report),
       onLog: (report, worker) => events.workerLog(report, worker),
+      onRetry: (report) => events.retried(report),
       onDeath: (worker, reason) => {
         this.workersAlive = false;
         events.fatal(`worker ${worker} died: ${reason}`);
@@ -158,7 +176,7 @@ export class Ingester {
     });
     this.dispatcher = new Dispatcher(
       this.pool,
-      { batchSize: settings.batchSize, bufferSize: settings.bufferSize, bufferBytes: settings.bufferBytes, flushIntervalMs: settings.flushInterval },
+      { batchSize: settings.batchSize, batchBytes: settings.batchBytes, bufferSize: settings.bufferSize, bufferBytes: settings.bufferBytes, flushIntervalMs: settings.flushInterval },
       this.abort.signal,
     );
   }
@@ -171,7 +189,7 @@ export class Ingester {
     const timescale = settings.outputMode === "timescale";
     let lost: ((reason: string) => void) | undefined;
     const lease = timescale
-      ? await Lease.acquire(settings.databaseUrl!, {
+      ? await Lease.acquire(settings.databaseUrl!, databaseOptions(settings), {
           stream: settings.serviceName,
           signal,
           onStandby: (holder) => events.standby(holder),
@@ -180,7 +198,7 @@ export class Ingester {
           throw databaseError(error, settings.databaseUrl!);
         })
       : undefined;
-    const sql = timescale ? postgres(settings.databaseUrl!, { max: 2, onnotice: () => {}, connect_timeout: 10 }) : undefined;
+    const sql = timescale ? connectDatabase(settings.databaseUrl!, databaseOptions(settings), { max: 2 }) : undefined;
     const ingester = new Ingester(settings, events, sql, lease);
     lost = (reason) => {
       events.fatal(`lost the ingestion lock: ${reason}`);
@@ -212,7 +230,7 @@ export class Ingester {
     const [retention] = await this.sql`SELECT (extract(epoch FROM ${this.settings.retainFor}::interval) * 1000000)::bigint::text AS micros`;
     this.retainForMicros = BigInt(retention!.micros);
     let next = progress.nextTick;
-    if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, startTick);
+    if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, this.lease!.epoch, startTick);
     if (next !== undefined) this.startWatermark(next, progress.committedAhead);
     this.sequencer = new Sequencer(this.watermark?.next, this.watermark?.committedAhead);
   }
@@ -309,7 +327,7 @@ export class Ingester {
   private async startFrom(tick: PeekedTick, bytes: Uint8Array) {
     const doubt = await this.beyondSequencer(tick.tickNumber);
     if (doubt) return this.rejectImplausible(tick.tickNumber, doubt, bytes);
-    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, tick.tickNumber), []);
+    this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, this.lease!.epoch, tick.tickNumber), []);
     this.sequencer = new Sequencer(this.watermark!.next);
     await this.accept(bytes);
   }
@@ -497,12 +515,18 @@ export class Ingester {
 
   private async saveCheckpoint() {
     const next = this.watermark?.next;
-    if (!this.sql || next === undefined || next === this.savedNextTick) return;
+    if (!this.sql || this.fencedOut || next === undefined || next === this.savedNextTick) return;
     try {
-      await saveCheckpoint(this.sql, this.settings.serviceName, next);
+      await saveCheckpoint(this.sql, this.settings.serviceName, this.lease!.epoch, next);
       this.savedNextTick = next;
-    } catch {
-      // The next interval tries again; what is committed is safe in ingest_ranges meanwhile.
+    } catch (error) {
+      if (error instanceof FencedOut) {
+        this.fencedOut = true;
+        clearInterval(this.checkpointTimer);
+        this.events.fatal(error.message);
+        this.abort.abort();
+      }
+      // Otherwise the next interval tries again; what is committed is safe in ingest_ranges meanwhile.
     }
   }
 
@@ -516,13 +540,20 @@ export class Ingester {
       nextTick: this.watermark?.next,
       lastCommitAtMs: this.lastCommitAt,
       newestCommittedMicros: this.newestCommittedMicros,
+      oldestUncommittedBatchSinceMs: this.dispatcher.oldestUncommittedSinceMs,
       getTickFailing: this.getTickFailing,
     };
   }
 
-  /** Resolves when the ingester stops reading by itself (a fatal error). */
+  /**
+   * Resolves when the ingester stops by itself (a fatal error): at the abort, not when the reader
+   * notices it, which a reader waiting on a dead Worker's ring might never do.
+   */
   get finished(): Promise<void> {
-    return this.reading;
+    const aborted = new Promise<void>((resolve) =>
+      this.abort.signal.aborted ? resolve() : this.abort.signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
+    return Promise.race([this.reading, aborted]);
   }
 
   /**
@@ -532,15 +563,20 @@ export class Ingester {
    */
   async stop(): Promise<boolean> {
     const deadline = Date.now() + this.settings.shutdownTimeout;
+    const left = () => Math.max(0, deadline - Date.now());
+    // Each step waits at most for what is left of SHUTDOWN_TIMEOUT; the last ones get a moment
+    // even when it is used up, so that the connections close cleanly.
+    const bounded = (work: Promise<unknown>, minimumMs = 0) =>
+      Promise.race([work.catch(() => {}), Bun.sleep(Math.max(left(), minimumMs))]);
     this.abort.abort();
-    await this.reading;
-    await Promise.race([this.dispatcher.flush(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
-    const drained = await this.pool.stop(Math.max(0, deadline - Date.now()));
+    await bounded(this.reading);
+    await bounded(this.dispatcher.flush());
+    const drained = await this.pool.stop(left());
     clearInterval(this.checkpointTimer);
-    await this.saveCheckpoint();
+    await bounded(this.saveCheckpoint(), 1_000);
     this.client.close();
-    await this.sql?.end({ timeout: 2 });
-    await this.lease?.release();
+    await bounded(this.sql?.end({ timeout: 1 }) ?? Promise.resolve(), 1_000);
+    await bounded(this.lease?.release() ?? Promise.resolve(), 1_000);
     return drained;
   }
 }

@@ -1,9 +1,10 @@
 // A pipeline Worker thread: reads batches from its ring, decodes, validates and encodes each tick as
 // it arrives, and hands every finished batch to one of its writers (each with a database
 // connection, or the console), reporting each commit to the main thread.
-import postgres from "postgres";
 import { BatchBuilder, type Batch } from "../sink/batch.ts";
 import { formatTicks } from "../sink/console-writer.ts";
+import { connectDatabase } from "../sink/database.ts";
+import { FencedOut } from "../sink/lease.ts";
 import { commitBatch } from "../sink/timescale-writer.ts";
 import { decodeJson, RecordType, type BatchEnd, type CommitReport, type LargeRecord, type RejectRecord, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
 import { RingReader, type RingRecord } from "./ring.ts";
@@ -54,35 +55,42 @@ function openSink(spec: SinkSpec): Sink {
     };
   }
   const epoch = BigInt(spec.epoch);
-  const open = () =>
-    postgres(spec.databaseUrl, {
-      max: 1,
-      onnotice: () => {},
-      connect_timeout: 5,
-      connection: { application_name: spec.applicationName },
-    });
+  const open = () => connectDatabase(spec.databaseUrl, spec.connection, { max: 1, connect_timeout: 5, connection: { application_name: spec.applicationName } });
   let sql = open();
   return {
     async write(batch) {
       const startedAt = performance.now();
       const committed = await commitBatch(sql, spec.stream, epoch, batch, {
-        renew: () => {
-          void sql.end({ timeout: 0 });
-          sql = open();
-          return sql;
+        // A batch transaction runs a handful of statements, each within the statement timeout.
+        attemptTimeoutMs: 2 * spec.connection.statementTimeoutMs,
+        hooks: {
+          renew: () => {
+            void sql.end({ timeout: 0 });
+            sql = open();
+            return sql;
+          },
+          onRetry: (error, attempt, delayMs, failed) =>
+            post({
+              type: "retry",
+              batchId: failed.batchId,
+              first: failed.first?.toString(),
+              last: failed.last?.toString(),
+              attempt,
+              delayMs,
+              error: String((error as Error).message ?? error),
+            }),
         },
-        onRetry: (error, attempt, delayMs) =>
-          post({
-            type: "log",
-            level: "warn",
-            msg: "Batch write failed (will retry)",
-            fields: { err: String((error as Error).message ?? error), attempt, retry_in_ms: delayMs, first_tick: batch.first?.toString(), last_tick: batch.last?.toString() },
-          }),
       });
       return committed.map((c) => report(c.batch, startedAt, c.retries));
     },
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+/** The reason goes to the main thread before the exit, so that the Worker's death names it. */
+function fail(error: Error): never {
+  post({ type: "failed", reason: error instanceof FencedOut ? error.message : (error.stack ?? String(error)) });
+  process.exit(1);
 }
 
 async function run(init: WorkerInit) {
@@ -114,7 +122,7 @@ async function run(init: WorkerInit) {
     } finally {
       await sink.close();
     }
-  });
+  }).map((writer) => writer.catch(fail));
 
   post({ type: "ready" });
   const keepTicks = init.sink.kind === "console";
@@ -162,8 +170,5 @@ self.onmessage = (event: MessageEvent<WorkerInit | LargeRecord>) => {
     largeRecords.add({ type: message.recordType, body: message.body });
     return;
   }
-  run(message).catch((error: Error) => {
-    post({ type: "log", level: "error", msg: "Worker failed", fields: { err: error.stack ?? String(error) } });
-    process.exit(1);
-  });
+  run(message).catch(fail);
 };

@@ -4,7 +4,7 @@
 // OS threads: more threads than cores would only add memory (each is a JavaScript VM), while
 // more writers than cores keep more transactions in flight.
 import { availableParallelism } from "node:os";
-import { RecordType, type CommitReport, type LargeRecord, type LogReport, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
+import { RecordType, type CommitReport, type LargeRecord, type LogReport, type RetryReport, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
 import { createRing, RingWriter } from "./ring.ts";
 
 /**
@@ -22,6 +22,8 @@ const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
 export interface WorkerHandlers {
   onCommit(report: CommitReport): void;
   onLog(report: LogReport, worker: number): void;
+  /** A batch write failed and will be retried. */
+  onRetry(report: RetryReport, worker: number): void;
   /** A Worker ended without being asked to. */
   onDeath(worker: number, reason: string): void;
 }
@@ -56,10 +58,14 @@ export class WorkerPool {
         stopped: new Promise((resolve) => (markStopped = resolve)),
         stopping: false,
       };
+      /** Why the Worker is exiting, when it said so first. */
+      let failure: string | undefined;
       worker.onmessage = (event: MessageEvent<WorkerReport>) => {
         const report = event.data;
         if (report.type === "committed") handlers.onCommit(report);
+        else if (report.type === "retry") handlers.onRetry(report, index);
         else if (report.type === "log") handlers.onLog(report, index);
+        else if (report.type === "failed") failure = report.reason;
         else if (report.type === "ready") markReady();
         else markStopped();
       };
@@ -69,7 +75,7 @@ export class WorkerPool {
       };
       worker.addEventListener("close", () => {
         markStopped();
-        if (!member.stopping) onDeath("worker exited");
+        if (!member.stopping || failure) onDeath(failure ?? "worker exited");
       });
       worker.onerror = (event) => onDeath(event.message);
       const share = Math.floor(writers / threads) + (index < writers % threads ? 1 : 0);
@@ -92,13 +98,13 @@ export class WorkerPool {
     return body.byteLength <= ring.maxBody && ring.tryWrite(type, body, wake);
   }
 
-  /** Sends a record to a Worker, waiting while its ring is full. */
+  /** Sends a record to a Worker, waiting while its ring is full; rejects once a Worker died (its ring would never drain). */
   async send(index: number, type: number, body: Uint8Array, wake = true): Promise<void> {
     const { ring, worker } = this.members[index]!;
-    if (body.byteLength <= ring.maxBody) return ring.write(type, body, wake);
+    if (body.byteLength <= ring.maxBody) return Promise.race([ring.write(type, body, wake), this.death]);
     // Too large for the ring: the record goes by message, and the ring keeps its place in order.
     worker.postMessage({ type: "large", recordType: type, body: body.slice() } satisfies LargeRecord);
-    await ring.write(RecordType.Large, new Uint8Array(0), wake);
+    await Promise.race([ring.write(RecordType.Large, new Uint8Array(0), wake), this.death]);
   }
 
   /** Closes the rings and waits for the Workers to commit what they hold; true if they did in time. */

@@ -25,6 +25,8 @@ export class TickRejected extends Error {
   }
 }
 
+const TX_HASH = /^[0-9a-fA-F]{64}$/;
+
 const reject = (code: string, detail: string): never => {
   throw new TickRejected({ code, detail });
 };
@@ -66,6 +68,10 @@ export function tickRows(tick: Tick): TickRows {
     const tx = ordered.transaction;
     if (!tx) return reject("invalid_transaction", `${at}.transaction is missing`);
     required(ordered.txHash, `${at}.tx_hash`, "invalid_transaction");
+    // The wire contract's hash is SHA-256 in hex. Anything else would be stored as a key that
+    // no lookup finds, and a long one is refused by the index (SQLSTATE 54000): reject it here.
+    if (!TX_HASH.test(ordered.txHash))
+      reject("invalid_transaction", `${at}.tx_hash is not 64 hexadecimal characters (${ordered.txHash.length} characters)`);
     required(tx.signature, `${at}.transaction.signature`, "invalid_transaction");
     required(tx.publicKey, `${at}.transaction.public_key`, "invalid_transaction");
     transactions += copyRow([

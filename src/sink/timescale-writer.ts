@@ -1,7 +1,8 @@
 // Writes a batch to TimescaleDB/PostgreSQL: COPY into ticks, vdf_proofs and tick_transactions,
 // its rejects, gaps and chain breaks, and its committed range, all in one transaction.
-// A batch is never dropped: connection failures are retried until it commits, and a row the
-// database refuses is found by splitting the batch and stored as a reject with the reason.
+// A batch is never dropped: failures that retrying can change are retried until it commits, and a
+// row the database refuses is found by splitting the batch and stored as a reject with the reason.
+import { once } from "node:events";
 import type postgres from "postgres";
 import { splitBatch, type Batch, type RejectedTick } from "./batch.ts";
 import { copyBytea, copyRow, copyText } from "./copy-text.ts";
@@ -9,7 +10,8 @@ import { FencedOut } from "./lease.ts";
 import { TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "./tick-rows.ts";
 
 export interface WriteHooks {
-  onRetry(error: unknown, attempt: number, delayMs: number): void;
+  /** A failed attempt, before the backoff: reported as it happens, not when the batch commits. */
+  onRetry(error: unknown, attempt: number, delayMs: number, batch: Batch): void;
   /**
    * A new client, after a failure that was not the data's. postgres.js on Bun does not always
    * recover a connection after a server restart (porsager/postgres#738, #1214): retrying on the
@@ -20,14 +22,39 @@ export interface WriteHooks {
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
+/** COPY data goes to the server in pieces of about this size, never as one string per table. */
+const COPY_CHUNK_CHARS = 1 << 20;
+/** Tries to learn whether an attempt whose outcome is unknown committed, before giving up for this round. */
+const RESOLVE_TRIES = 20;
 
-async function copyInto(tx: postgres.TransactionSql, table: string, columns: string, rows: string) {
-  if (rows.length === 0) return;
-  const stream = await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable();
+/** The transaction of one attempt, as far as the client learnt it. */
+export interface Attempt {
+  xid?: string;
+  pid?: number;
+  /** When the server was started: after a crash, transaction ids not yet in the WAL are handed out again. */
+  serverStartedAt?: string;
+  /** The transaction's start time: the committed_at and rejected_at of every row it wrote. */
+  startedAt?: string;
+}
+
+async function copyInto(tx: postgres.TransactionSql, table: string, columns: string, rows: Iterable<string>) {
+  let chunk = "";
+  let stream: Awaited<ReturnType<ReturnType<postgres.TransactionSql["unsafe"]>["writable"]>> | undefined;
+  const send = async () => {
+    stream ??= await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable();
+    if (!stream.write(chunk)) await once(stream, "drain");
+    chunk = "";
+  };
+  for (const row of rows) {
+    chunk += row;
+    if (chunk.length >= COPY_CHUNK_CHARS) await send();
+  }
+  if (chunk.length > 0) await send();
+  if (!stream) return;
+  const copy = stream;
   await new Promise<void>((resolve, reject) => {
-    stream.once("error", reject);
-    stream.write(rows);
-    stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+    copy.once("error", reject);
+    copy.end((error?: Error | null) => (error ? reject(error) : resolve()));
   });
 }
 
@@ -35,33 +62,41 @@ async function copyInto(tx: postgres.TransactionSql, table: string, columns: str
 const reasonText = (text: string) => copyText(text.replaceAll("\0", "\\0"));
 const nullable = (n: bigint | undefined) => (n === undefined ? "\\N" : n.toString());
 
-function rejectRows(stream: string, rejected: RejectedTick[]) {
-  return rejected
-    .map((r) => copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]))
-    .join("");
+function* rejectRows(stream: string, rejected: RejectedTick[]) {
+  for (const r of rejected) yield copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]);
 }
 
-export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch): Promise<void> {
+function* map<T>(items: T[], row: (item: T) => string) {
+  for (const item of items) yield row(item);
+}
+
+export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch, attempt: Attempt = {}): Promise<void> {
   const name = copyText(stream);
   await sql.begin(async (tx) => {
-    // Held until commit: a new writer's takeover waits for this batch, and then refuses older ones.
-    const [lease] = await tx`SELECT 1 FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
-    if (!lease) throw new FencedOut(stream, epoch);
-    await copyInto(tx, "ticks", TICK_COLUMNS, batch.stored.map((s) => s.rows.tick).join(""));
-    await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, batch.stored.map((s) => s.rows.vdfProof).join(""));
-    await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, batch.stored.map((s) => s.rows.transactions).join(""));
+    // The lease row is held until commit: a new writer's takeover waits for this batch, and then
+    // refuses older ones. The transaction's own id: after a failure whose outcome is unknown, the
+    // server says whether exactly this attempt committed (resolveAttempt).
+    const [me] = await tx`
+      SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS server_started_at,
+             now()::text AS started_at
+      FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
+    if (!me) throw new FencedOut(stream, epoch);
+    Object.assign(attempt, { xid: me.xid, pid: me.pid, serverStartedAt: me.server_started_at, startedAt: me.started_at });
+    await copyInto(tx, "ticks", TICK_COLUMNS, map(batch.stored, (s) => s.rows.tick));
+    await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, map(batch.stored, (s) => s.rows.vdfProof));
+    await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, map(batch.stored, (s) => s.rows.transactions));
     await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejectRows(stream, batch.rejected));
     await copyInto(
       tx,
       "tick_gaps",
       "stream, first_tick, last_tick, reason",
-      batch.gaps.map((g) => copyRow([name, g.first.toString(), g.last.toString(), reasonText(g.reason)])).join(""),
+      map(batch.gaps, (g) => copyRow([name, g.first.toString(), g.last.toString(), reasonText(g.reason)])),
     );
     await copyInto(
       tx,
       "chain_breaks",
       "stream, tick_number, expected_previous_output, previous_output",
-      batch.chainBreaks.map((c) => copyRow([name, c.tickNumber.toString(), reasonText(c.expected), reasonText(c.got)])).join(""),
+      map(batch.chainBreaks, (c) => copyRow([name, c.tickNumber.toString(), reasonText(c.expected), reasonText(c.got)])),
     );
     if (batch.first !== undefined && batch.last !== undefined) {
       const [range] = await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick)
@@ -74,20 +109,101 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
   });
 }
 
-/** After a failure whose outcome is unknown: did the batch's transaction commit after all? */
-async function alreadyCommitted(sql: postgres.Sql, stream: string, batch: Batch): Promise<boolean> {
-  if (batch.first === undefined) return false;
-  const first = batch.first.toString();
-  const [row] = await sql`
-    SELECT EXISTS (SELECT 1 FROM ingest_ranges WHERE stream = ${stream} AND first_tick = ${first}::numeric)
-        OR EXISTS (SELECT 1 FROM ingest_checkpoints WHERE stream = ${stream} AND next_tick > ${first}::numeric) AS done`;
-  return row?.done === true;
+/**
+ * After a failure whose outcome is unknown: did exactly this attempt's transaction commit? Its
+ * transaction id answers for the whole batch (range or none) and for the epoch that wrote it. A
+ * transaction still in progress (its session not yet noticed dead) is ended first, so that it
+ * cannot commit later. Throws when the server cannot be asked.
+ */
+export async function resolveAttempt(sql: postgres.Sql, stream: string, batch: Batch, attempt: Attempt): Promise<boolean> {
+  if (attempt.xid === undefined) return false; // the first statement never answered: nothing was written
+  const [server] = await sql`SELECT pg_postmaster_start_time()::text AS started_at`;
+  if (server!.started_at !== attempt.serverStartedAt) return wroteRows(sql, stream, batch, attempt);
+  for (let i = 0; i < RESOLVE_TRIES; i++) {
+    const [row] = await sql`SELECT txid_status(${attempt.xid}::bigint) AS status`;
+    const status = row?.status as string | null;
+    if (status === "committed") return true;
+    if (status !== "in progress") return false;
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ${attempt.pid!} AND backend_xid::text::bigint = (${attempt.xid}::bigint % 4294967296)`;
+    await Bun.sleep(100);
+  }
+  throw new Error(`transaction ${attempt.xid} of the previous attempt is still in progress`);
 }
 
-/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the rows, not the server. */
-export function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code);
+/**
+ * After a server restart its transaction ids say nothing (one not yet in the WAL at the crash is
+ * handed out again), and no session of before is left: look for the rows the attempt wrote, by
+ * the transaction's start time they all carry. A range batch wrote its range; a batch without a
+ * range, its rejects.
+ */
+async function wroteRows(sql: postgres.Sql, stream: string, batch: Batch, attempt: Attempt): Promise<boolean> {
+  // Sent as text: postgres.js would pass a timestamptz parameter through Date, losing the microseconds.
+  const [row] =
+    batch.first !== undefined && batch.last !== undefined
+      ? await sql`SELECT EXISTS (SELECT 1 FROM ingest_ranges WHERE stream = ${stream} AND first_tick = ${batch.first.toString()}::numeric
+                    AND last_tick = ${batch.last.toString()}::numeric AND committed_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`
+      : await sql`SELECT EXISTS (SELECT 1 FROM tick_rejects WHERE stream = ${stream} AND rejected_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`;
+  return row!.wrote === true;
+}
+
+/** What retrying can change about a failure. */
+export type Failure =
+  /** The rows' fault: the same rows fail the same way on any connection. Split and isolate. */
+  | "rows"
+  /** The server answered with an error that may be the rows' or the server's: the rows' if it repeats on a fresh connection. */
+  | "suspect"
+  /** The connection or the server's state: retry. */
+  | "transient";
+
+/** SQLSTATE classes the rows cause: 22 data exception, 23 integrity violation, 54 program limit exceeded. */
+const ROW_CLASSES = new Set(["22", "23", "54"]);
+/**
+ * SQLSTATE classes of the server's state, never of the rows: 08 connection, 28 authorization,
+ * 3D no such database, 40 transaction rollback, 42 schema (a missing table is the operator's to
+ * fix, not a reason to reject every tick), 53 resources, 55 object state, 57 operator
+ * intervention (shutdown, cancel, statement timeout), 58 system error.
+ */
+const SERVER_CLASSES = new Set(["08", "28", "3D", "40", "42", "53", "55", "57", "58"]);
+
+export function classifyFailure(error: unknown): Failure {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && (error as { severity?: unknown }).severity !== undefined) {
+    const sqlClass = code.slice(0, 2);
+    if (ROW_CLASSES.has(sqlClass)) return "rows";
+    return SERVER_CLASSES.has(sqlClass) ? "transient" : "suspect";
+  }
+  // A client error with a code (CONNECTION_CLOSED, ECONNREFUSED, WRITE_TIMEOUT, ...) is the
+  // connection's; one without (RangeError, TypeError) comes from the rows as this program handles them.
+  return code === undefined ? "suspect" : "transient";
+}
+
+/** The database refused the rows themselves (SQLSTATE class 22, 23 or 54): retrying them as they are cannot help. */
+export const isDataError = (error: unknown) => classifyFailure(error) === "rows";
+
+/**
+ * An ERROR answer ends the transaction with a rollback, and postgres.js rethrows an error of the
+ * batch's own code only after its rollback succeeded. A broken connection or a timeout leaves
+ * the outcome unknown.
+ */
+const rolledBack = (error: unknown) => (error as { severity?: unknown }).severity === "ERROR" || (error as { code?: unknown }).code === undefined;
+
+const describe = (error: unknown) => `${(error as { code?: unknown }).code ?? ""}:${(error as Error).message ?? String(error)}`;
+
+export class WriteTimedOut extends Error {
+  readonly code = "WRITE_TIMEOUT";
+  constructor(ms: number) {
+    super(`the batch transaction did not finish within ${ms}ms`);
+    this.name = "WriteTimedOut";
+  }
+}
+
+/** Whether the previous attempt committed could not be learnt (yet): nothing may be written meanwhile. */
+class OutcomeUnknown extends Error {
+  readonly code = "OUTCOME_UNKNOWN";
+  constructor(xid: string | undefined, cause: unknown) {
+    super(`cannot learn whether transaction ${xid} of the previous attempt committed: ${(cause as Error).message ?? String(cause)}`, { cause });
+    this.name = "OutcomeUnknown";
+  }
 }
 
 export interface Committed {
@@ -95,44 +211,83 @@ export interface Committed {
   retries: number;
 }
 
-/** Commits the batch, splitting it when the database refuses a row; returns what committed. */
-export async function commitBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch, hooks: WriteHooks): Promise<Committed[]> {
+export interface CommitOptions {
+  hooks: WriteHooks;
+  /** The longest one attempt may take; past it the client is abandoned and the outcome resolved. */
+  attemptTimeoutMs: number;
+}
+
+/**
+ * Commits the batch, splitting it when the database refuses a row; returns what committed.
+ * `previousFailure`: a failure already seen once (on the whole batch this one was split from).
+ */
+export async function commitBatch(
+  sql: postgres.Sql,
+  stream: string,
+  epoch: bigint,
+  batch: Batch,
+  options: CommitOptions,
+  previousFailure?: string,
+): Promise<Committed[]> {
+  const { hooks } = options;
+  let unresolved: Attempt | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeBatch(sql, stream, epoch, batch);
+      if (unresolved) {
+        const previous = unresolved;
+        const committed = await resolveAttempt(sql, stream, batch, previous).catch((cause: unknown) => {
+          throw new OutcomeUnknown(previous.xid, cause);
+        });
+        if (committed) return [{ batch, retries: attempt }];
+        unresolved = undefined;
+      }
+      const current: Attempt = {};
+      unresolved = current;
+      await withTimeout(writeBatch(sql, stream, epoch, batch, current), options.attemptTimeoutMs);
       return [{ batch, retries: attempt }];
     } catch (error) {
       if (error instanceof FencedOut) throw error;
-      const committed = await alreadyCommitted(sql, stream, batch).catch(() => false);
-      if (committed) return [{ batch, retries: attempt }];
-      if (isDataError(error)) {
+      const failure = classifyFailure(error);
+      if (rolledBack(error)) unresolved = undefined;
+      const repeated = failure === "suspect" && previousFailure === describe(error);
+      previousFailure = describe(error);
+      if (unresolved === undefined && (failure === "rows" || repeated)) {
         const refused = refuseSingleTick(batch, error) ?? withoutRecordedAgain(batch, error);
-        if (refused) return commitBatch(sql, stream, epoch, refused, hooks);
+        if (refused) return commitBatch(sql, stream, epoch, refused, options);
         if (batch.first !== undefined && batch.last !== undefined && batch.first < batch.last) {
           const [left, right] = splitBatch(batch);
-          return [...(await commitBatch(sql, stream, epoch, left, hooks)), ...(await commitBatch(sql, stream, epoch, right, hooks))];
+          return [
+            ...(await commitBatch(sql, stream, epoch, left, options, previousFailure)),
+            ...(await commitBatch(sql, stream, epoch, right, options, previousFailure)),
+          ];
         }
       }
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
-      hooks.onRetry(error, attempt + 1, delay);
+      hooks.onRetry(error, attempt + 1, delay, batch);
       sql = hooks.renew();
       await Bun.sleep(delay);
     }
   }
 }
 
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new WriteTimedOut(ms)), ms)));
+  work.catch(() => {}); // an abandoned attempt's late failure is not an error
+  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
+}
+
 /** A one-tick batch whose tick the database refused becomes a batch that rejects it. */
 function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
   if (batch.stored.length !== 1 || batch.first !== batch.last) return undefined;
   const [{ rows, raw }] = batch.stored as [Batch["stored"][number]];
-  const reason = (error as Error).message;
+  const reason = (error as Error).message ?? String(error);
   return {
     ...batch,
     stored: [],
     rejected: [...batch.rejected, { tickNumber: rows.tickNumber, code: "database_refused", detail: reason, raw }],
   };
 }
-
 
 /**
  * A one-tick batch with nothing to store that still collides on a key: its gap or chain break is

@@ -40,19 +40,32 @@ test("/health is 503 with the reasons when a worker died", async () => {
   });
 });
 
-test("/ready is 503 naming every failed check", async () => {
-  const failed = { database: "127.0.0.1:5432: connect ECONNREFUSED 127.0.0.1:5432", stream: "not connected yet" };
-  const { get } = await serve(healthy, async () => ({ state: "not_ready", failed }));
-  const response = await get("/ready");
+test("/ready is 503 naming every failed check, with the details for the logs only", async () => {
+  const failed = { database: "db.internal:5432: password authentication failed for user ingest", stream: "not connected yet" };
+  const logged: unknown[] = [];
+  const metrics = createMetrics();
+  const server = await startOpsServer({
+    host: "127.0.0.1",
+    port: 0,
+    metrics,
+    health: healthy,
+    ready: async () => ({ state: "not_ready", failed }),
+    onNotReady: (report) => logged.push(report),
+  });
+  const response = await fetch(`http://127.0.0.1:${server.port}/ready`);
+  await server.stop();
   expect(response.status).toBe(503);
-  expect(JSON.parse(response.body)).toEqual({ status: "not_ready", checks: failed });
+  const body = await response.text();
+  expect(JSON.parse(body)).toEqual({ status: "not_ready", checks: ["database", "stream"] });
+  expect(body).not.toContain("db.internal");
+  expect(logged).toEqual([{ state: "not_ready", failed }]);
 });
 
-test("/ready in standby is 503 and says so", async () => {
-  const { get } = await serve(healthy, async () => ({ state: "standby", reason: "another instance holds the lock" }));
+test("/ready in standby is 503 and does not name the holder", async () => {
+  const { get } = await serve(healthy, async () => ({ state: "standby", reason: "another instance holds the lock (held by host-a:123)" }));
   const response = await get("/ready");
   expect(response.status).toBe(503);
-  expect(JSON.parse(response.body)).toEqual({ status: "standby", reason: "another instance holds the lock" });
+  expect(JSON.parse(response.body)).toEqual({ status: "standby" });
 });
 
 test("a check that throws is a 503 with its message, not a crash", async () => {
@@ -69,7 +82,7 @@ test("a check that throws is a 503 with its message, not a crash", async () => {
   expect(JSON.parse(health.body).reasons[0]).toContain("worker table missing");
   const readiness = await get("/ready");
   expect(readiness.status).toBe(503);
-  expect(JSON.parse(readiness.body).checks.readiness).toContain("probe exploded");
+  expect(JSON.parse(readiness.body).checks).toEqual(["readiness"]);
 });
 
 test("/metrics serves the Prometheus text format with the seed's four metrics and live values", async () => {

@@ -86,9 +86,9 @@ test("a standby waits, says so on /ready, and takes over from the checkpoint whe
 test("a writer whose epoch was superseded cannot commit a batch", async () => {
   const db = await migratedDatabase();
   const signal = new AbortController().signal;
-  const first = await Lease.acquire(db, { stream: STREAM, holder: "first", signal, onStandby: () => {}, onLost: () => {} });
+  const first = await Lease.acquire(db, { statementTimeoutMs: 10_000 }, { stream: STREAM, holder: "first", signal, onStandby: () => {}, onLost: () => {} });
   await first.release();
-  const second = await Lease.acquire(db, { stream: STREAM, holder: "second", signal, onStandby: () => {}, onLost: () => {} });
+  const second = await Lease.acquire(db, { statementTimeoutMs: 10_000 }, { stream: STREAM, holder: "second", signal, onStandby: () => {}, onLost: () => {} });
   cleanup.push(() => second.release());
   expect(second.epoch).toBe(first.epoch + 1n);
 

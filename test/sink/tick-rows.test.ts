@@ -47,6 +47,12 @@ test("each invalid field is rejected with a reason naming it", () => {
   expect(rejection((t) => (t.vdfProof = undefined))).toEqual({ code: "missing_vdf_proof", detail: "vdf_proof is missing" });
   expect(rejection((t) => (t.vdfProof!.output = ""))).toEqual({ code: "missing_vdf_proof", detail: "vdf_proof.output is empty" });
   expect(rejection((t) => (t.transactions[0]!.txHash = ""))).toEqual({ code: "invalid_transaction", detail: "transactions[0].tx_hash is empty" });
+  // 64 hex characters is the wire contract; a 24,000-character one is refused by the index (54000).
+  expect(rejection((t) => (t.transactions[0]!.txHash = "a".repeat(24_000)))).toEqual({
+    code: "invalid_transaction",
+    detail: "transactions[0].tx_hash is not 64 hexadecimal characters (24000 characters)",
+  });
+  expect(rejection((t) => (t.transactions[0]!.txHash = "zz".repeat(32))).detail).toBe("transactions[0].tx_hash is not 64 hexadecimal characters (64 characters)");
   expect(rejection((t) => (t.transactions[0]!.transaction!.signature = new Uint8Array()))).toEqual({
     code: "invalid_transaction",
     detail: "transactions[0].transaction.signature is empty",

@@ -1,0 +1,72 @@
+// One way to open a database client, so that every connection the ingester makes has a time
+// limit on each statement (a stuck query ends with an error instead of holding up a batch or a
+// shutdown for ever) and checks the server's certificate when the URL asks for it.
+import { readFileSync } from "node:fs";
+import postgres from "postgres";
+
+/** What every connection shares; plain data, so that it can be sent to a Worker. */
+export interface DatabaseOptions {
+  /** PostgreSQL's statement_timeout for every statement, in milliseconds. */
+  statementTimeoutMs: number;
+  /** DATABASE_CA_FILE: PEM file of the CA for sslmode=verify-ca/verify-full, when the URL's sslrootcert names none. */
+  caFile?: string;
+}
+
+export function connectDatabase(url: string, options: DatabaseOptions, more: postgres.Options<{}> = {}): postgres.Sql {
+  const { url: plainUrl, ssl } = tlsSettings(url, options.caFile);
+  return postgres(plainUrl, {
+    onnotice: () => {},
+    connect_timeout: 10,
+    ...more,
+    ...(ssl ? { ssl } : {}),
+    connection: {
+      statement_timeout: options.statementTimeoutMs,
+      // A transaction left open by a client that vanished must not hold its locks for long.
+      idle_in_transaction_session_timeout: options.statementTimeoutMs,
+      ...more.connection,
+    },
+  });
+}
+
+/**
+ * postgres.js knows sslmode=verify-full only with the system's CAs, treats verify-ca as
+ * verify-full, and would send sslrootcert to the server as a setting. Both verifying modes are
+ * done here, with the CA from sslrootcert or DATABASE_CA_FILE; the other modes are postgres.js's.
+ */
+export function tlsSettings(url: string, caFile: string | undefined): { url: string; ssl?: Record<string, unknown> } {
+  const parsed = new URL(url);
+  const mode = parsed.searchParams.get("sslmode");
+  const rootCert = parsed.searchParams.get("sslrootcert");
+  parsed.searchParams.delete("sslrootcert");
+  if (mode !== "verify-full" && mode !== "verify-ca") return { url: parsed.toString() };
+  const [caPath, named] = rootCert && rootCert !== "system" ? [rootCert, "sslrootcert in DATABASE_URL"] : [caFile, "DATABASE_CA_FILE"];
+  let ca: Buffer | undefined;
+  if (caPath !== undefined) {
+    try {
+      ca = readFileSync(caPath);
+    } catch (error) {
+      throw new Error(`cannot read the database's CA file ${caPath} (${named}): ${(error as Error).message}`);
+    }
+  }
+  return {
+    url: parsed.toString(),
+    ssl: {
+      ca, // undefined: the system's CAs
+      rejectUnauthorized: true,
+      // verify-ca: any certificate the CA signed, whatever name it carries.
+      ...(mode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
+      // Read by our patch of postgres.js: a verified server gets the password only as SCRAM or MD5.
+      refuseCleartextPassword: true,
+    },
+  };
+}
+
+const CERTIFICATE_ERRORS = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+)$/;
+
+/** A hint for a connection error that is the certificate check's, or undefined. */
+export function certificateHint(error: { code?: unknown }): string | undefined {
+  if (typeof error.code !== "string" || !CERTIFICATE_ERRORS.test(error.code)) return undefined;
+  return error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+    ? "the server's certificate is not for the host in DATABASE_URL (sslmode=verify-full checks the name; verify-ca does not)"
+    : "the server's certificate is not signed by the CA given (sslrootcert in DATABASE_URL or DATABASE_CA_FILE; the system's CAs without either)";
+}
