@@ -13,8 +13,8 @@ import {
   type GapRecord,
   type RejectRecord,
 } from "./batch-protocol.ts";
-import type { ChainBreak } from "./sequencer.ts";
-import type { WorkerPool } from "./workers.ts";
+import type { ChainBreak } from "./tick-order.ts";
+import type { WorkerPool } from "./worker-pool.ts";
 
 export interface DispatcherOptions {
   batchSize: number;

@@ -1,4 +1,4 @@
-// One tick's way: the stream hands its bytes here; the sequencer places it in stream order
+// One tick's way: the stream hands its bytes here; the tick order places it in stream order
 // (fetching what the stream skipped); the dispatcher streams it into a Worker's ring; the Worker
 // decodes, validates, encodes and commits its batch with the batch's range; the commit report
 // moves the watermark, and the checkpointer records the watermark in the database.
@@ -14,9 +14,9 @@ import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
 import type { CommitReport, LogReport, RetryReport, SinkSpec } from "./batch-protocol.ts";
 import { Aborted, Dispatcher } from "./dispatcher.ts";
-import { sameBytes, Sequencer, type Decision } from "./sequencer.ts";
+import { sameBytes, TickOrder, type Decision } from "./tick-order.ts";
 import { Watermark } from "./watermark.ts";
-import { WorkerPool } from "./workers.ts";
+import { WorkerPool } from "./worker-pool.ts";
 
 const CHECKPOINT_INTERVAL_MS = 1_000;
 const BACKFILL_WINDOW = 16;
@@ -129,7 +129,7 @@ export class Ingester {
   private readonly client: ContinuumClient;
   private readonly pool: WorkerPool;
   private readonly dispatcher: Dispatcher;
-  private sequencer!: Sequencer;
+  private order!: TickOrder;
   private watermark: Watermark | undefined;
   private savedNextTick: bigint | undefined;
   private checkpointTimer: ReturnType<typeof setInterval> | undefined;
@@ -221,7 +221,7 @@ export class Ingester {
   private async resume() {
     const { startTick, serviceName } = this.settings;
     if (!this.sql) {
-      this.sequencer = new Sequencer(startTick === 0n ? undefined : startTick);
+      this.order = new TickOrder(startTick === 0n ? undefined : startTick);
       return;
     }
     const progress = await loadProgress(this.sql, serviceName).catch((error: Error & { code?: string }) => {
@@ -232,7 +232,7 @@ export class Ingester {
     let next = progress.nextTick;
     if (next === undefined && startTick !== 0n) next = await initCheckpoint(this.sql, serviceName, this.lease!.epoch, startTick);
     if (next !== undefined) this.startWatermark(next, progress.committedAhead);
-    this.sequencer = new Sequencer(this.watermark?.next, this.watermark?.committedAhead);
+    this.order = new TickOrder(this.watermark?.next, this.watermark?.committedAhead);
   }
 
   private startWatermark(next: bigint, committedAhead: Array<[bigint, bigint]>) {
@@ -245,7 +245,7 @@ export class Ingester {
   private async read() {
     try {
       await runTickStream(this.client, {
-        resumeFrom: () => this.sequencer.next ?? 0n,
+        resumeFrom: () => this.order.next ?? 0n,
         onTick: (bytes) => this.accept(bytes),
         onTooLarge: (detail) => this.rejectUnreadable(detail),
         signal: this.abort.signal,
@@ -280,7 +280,7 @@ export class Ingester {
     if (tick instanceof Error) return this.holdUnreadable({ code: "undecodable", detail: `not a valid Tick message: ${tick.message}`, bytes });
     if (tick.tickNumber === 0n) return this.holdUnreadable({ code: "zero_tick_number", detail: "tick_number is 0", bytes });
     if (this.sql && !this.watermark) return this.startFrom(tick, bytes);
-    const decision = this.sequencer.offer(tick);
+    const decision = this.order.offer(tick);
     if (decision.kind !== "gap" && this.unreadable.length > 0) return this.rejectUnreadableMessages().then(() => this.place(tick, bytes, decision));
     return this.place(tick, bytes, decision);
   }
@@ -328,7 +328,7 @@ export class Ingester {
     const doubt = await this.beyondSequencer(tick.tickNumber);
     if (doubt) return this.rejectImplausible(tick.tickNumber, doubt, bytes);
     this.startWatermark(await initCheckpoint(this.sql!, this.settings.serviceName, this.lease!.epoch, tick.tickNumber), []);
-    this.sequencer = new Sequencer(this.watermark!.next);
+    this.order = new TickOrder(this.watermark!.next);
     await this.accept(bytes);
   }
 
@@ -376,36 +376,36 @@ export class Ingester {
     let ahead = first;
     let found = 0;
     for (let n = first; n <= last; n++) {
-      if (this.sequencer.isCommitted(n)) {
-        this.sequencer.pass(n);
+      if (this.order.isCommitted(n)) {
+        this.order.pass(n);
         continue;
       }
       for (; ahead <= last && ahead < n + BigInt(BACKFILL_WINDOW); ahead++) {
-        if (!this.sequencer.isCommitted(ahead)) fetches.set(ahead, this.fetchTick(ahead));
+        if (!this.order.isCommitted(ahead)) fetches.set(ahead, this.fetchTick(ahead));
       }
       const bytes = await fetches.get(n)!;
       fetches.delete(n);
       if (bytes === undefined) {
-        this.sequencer.pass(n);
+        this.order.pass(n);
         await this.dispatcher.gap(n, "not in the stream and GetTick found no such tick");
         continue;
       }
       const unreadable = this.takeUnreadable(bytes);
       if (unreadable) {
         const { code, detail } = unreadable;
-        this.sequencer.pass(n);
+        this.order.pass(n);
         await this.dispatcher.reject(n, code, `${detail} (in the stream, and from GetTick(${n}))`, bytes);
         continue;
       }
       const tick = peekOrError(bytes);
       if (tick instanceof Error || tick.tickNumber !== n) {
-        this.sequencer.pass(n);
+        this.order.pass(n);
         const got = tick instanceof Error ? `bytes that are not a Tick (${tick.message})` : `tick ${tick.tickNumber}`;
         await this.dispatcher.reject(n, "backfill_mismatch", `GetTick(${n}) returned ${got}`, bytes);
         continue;
       }
       found++;
-      const decision = this.sequencer.offer(tick);
+      const decision = this.order.offer(tick);
       if (decision.kind === "accept") {
         this.checkTimestamp(tick);
         await this.dispatcher.tick(n, bytes, decision.chainBreak);
@@ -436,12 +436,12 @@ export class Ingester {
   /** [first, last] cannot be had; ticks in it that committed before this run are left alone. */
   private async recordGap(first: bigint, last: bigint, reason: string) {
     let from = first;
-    for (const [committedFirst, committedLast] of this.sequencer.committedWithin(first, last)) {
+    for (const [committedFirst, committedLast] of this.order.committedWithin(first, last)) {
       if (committedFirst > from) await this.dispatcher.gapRange(from, committedFirst - 1n, reason);
       from = committedLast + 1n;
     }
     if (from <= last) await this.dispatcher.gapRange(from, last, reason);
-    this.sequencer.pass(last);
+    this.order.pass(last);
   }
 
   /**
@@ -473,14 +473,14 @@ export class Ingester {
    * any other answer the stream reconnects as after any error.
    */
   private async rejectUnreadable(detail: string) {
-    const n = this.sequencer.next;
+    const n = this.order.next;
     if (n === undefined) return;
     let bytes: Uint8Array | undefined;
     try {
       bytes = await this.client.getTick(n);
     } catch (error) {
       if (!isMessageTooLarge(error as StatusObject)) return;
-      this.sequencer.pass(n);
+      this.order.pass(n);
       await this.dispatcher.reject(n, "too_large", detail, new Uint8Array(0));
       return;
     }

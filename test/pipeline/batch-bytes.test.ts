@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { decodeJson, RecordType, type BatchEnd } from "../../src/pipeline/batch-protocol.ts";
 import { Dispatcher } from "../../src/pipeline/dispatcher.ts";
-import type { WorkerPool } from "../../src/pipeline/workers.ts";
+import type { WorkerPool } from "../../src/pipeline/worker-pool.ts";
 
 function recordingPool() {
   const ends: BatchEnd[] = [];

@@ -2,7 +2,7 @@
 // out because another instance took over the stream.
 import { expect, test } from "bun:test";
 import { encodeJson, RecordType, type BatchEnd } from "../../src/pipeline/batch-protocol.ts";
-import { WorkerPool } from "../../src/pipeline/workers.ts";
+import { WorkerPool } from "../../src/pipeline/worker-pool.ts";
 import { Lease } from "../../src/sink/lease.ts";
 import { migratedDatabase } from "../support/database.ts";
 

@@ -16,8 +16,8 @@ const RING_BYTES = 4 << 20;
 
 /** In the compiled binary every module's URL is the binary's own, in a folder that stands for src/. */
 const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
-  ? new URL("./pipeline/worker.ts", import.meta.url).href
-  : new URL("./worker.ts", import.meta.url).href;
+  ? new URL("./pipeline/worker-thread.ts", import.meta.url).href
+  : new URL("./worker-thread.ts", import.meta.url).href;
 
 export interface WorkerHandlers {
   onCommit(report: CommitReport): void;

@@ -23,7 +23,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array) {
   return true;
 }
 
-export class Sequencer {
+export class TickOrder {
   private lastNumber: bigint | undefined;
   private lastOutput: Uint8Array | undefined;
   private readonly committed: Array<[bigint, bigint]>;
