@@ -1,5 +1,6 @@
 // The ingester's configuration: the seed README's variables with its names and defaults,
 // and the few this service adds. `tick-ingester run --help` prints this table.
+import { CONSOLE_FORMATS } from "../sink/console-writer.ts";
 import type { ConfigOf, Field } from "./load.ts";
 import { boolean, byteSize, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
 
@@ -34,7 +35,7 @@ export const ingesterFields = {
   batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Ticks per batch write" }),
   flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Max time before flushing a partial batch" }),
   outputMode: field({ env: "OUTPUT_MODE", schema: oneOf(["timescale", "console"]), default: "timescale", help: "Output: timescale or console" }),
-  outputFormat: field({ env: "OUTPUT_FORMAT", schema: oneOf(["json", "compact", "table"]), default: "json", help: "Console format: json, compact or table" }),
+  outputFormat: field({ env: "OUTPUT_FORMAT", schema: oneOf(CONSOLE_FORMATS), default: "json", help: "Console format: json, compact or table" }),
   healthCheckPort: field({ env: "HEALTH_CHECK_PORT", schema: wholeNumber(0, 65_535), default: "8081", help: "Health check HTTP port (0 = any free port)" }),
   healthCheckHost: field({ env: "HEALTH_CHECK_HOST", schema: text, default: "0.0.0.0", help: "Health check HTTP bind address" }),
   readyMaxLag: field({ env: "READY_MAX_LAG", schema: duration, default: "10s", help: "/ready fails when the newest committed tick is older than this" }),

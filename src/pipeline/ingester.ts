@@ -12,7 +12,8 @@ import { initCheckpoint, loadProgress, saveCheckpoint } from "../sink/progress.t
 import { ContinuumClient, isMessageTooLarge, MAX_TICK_BYTES } from "../source/continuum-client.ts";
 import { runTickStream } from "../source/tick-stream.ts";
 import { peekTick, type PeekedTick } from "../source/tick-peek.ts";
-import type { CommitReport, LogReport, RetryReport, SinkSpec } from "./batch-protocol.ts";
+import type { CommitReport, RetryReport, SinkSpec } from "../sink/records.ts";
+import type { LogReport } from "./batch-protocol.ts";
 import { Aborted, Dispatcher } from "./dispatcher.ts";
 import { sameBytes, TickOrder, type Decision } from "./tick-order.ts";
 import { Watermark } from "./watermark.ts";

@@ -1,6 +1,7 @@
 // The one place that sees ticks in stream order: it recognises repeated and older ticks, gaps in
 // the numbering, ticks already committed before a restart, and breaks in the VDF chain.
 // It decides; the ingester acts (fetching gaps, batching, dropping repeats).
+import type { ChainBreak } from "../sink/records.ts";
 import type { PeekedTick } from "../source/tick-peek.ts";
 
 export type Decision =
@@ -8,12 +9,6 @@ export type Decision =
   | { kind: "repeat" }
   | { kind: "committed" }
   | { kind: "gap"; first: bigint; last: bigint };
-
-export interface ChainBreak {
-  tickNumber: bigint;
-  expected: string;
-  got: string;
-}
 
 const decoder = new TextDecoder();
 

@@ -4,7 +4,8 @@
 // OS threads: more threads than cores would only add memory (each is a JavaScript VM), while
 // more writers than cores keep more transactions in flight.
 import { availableParallelism } from "node:os";
-import { RecordType, type CommitReport, type LargeRecord, type LogReport, type RetryReport, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
+import type { CommitReport, RetryReport, SinkSpec } from "../sink/records.ts";
+import { RecordType, type LargeRecord, type LogReport, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
 import { createRing, RingWriter } from "./ring.ts";
 
 /**

@@ -2,90 +2,16 @@
 // it arrives, and hands every finished batch to one of its writers (each with a database
 // connection, or the console), reporting each commit to the main thread.
 import { BatchBuilder, type Batch } from "../sink/batch.ts";
-import { formatTicks } from "../sink/console-writer.ts";
-import { connectDatabase } from "../sink/database.ts";
 import { FencedOut } from "../sink/lease.ts";
-import { commitBatch } from "../sink/timescale-writer.ts";
-import { decodeJson, RecordType, type BatchEnd, type CommitReport, type LargeRecord, type RejectRecord, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
+import type { BatchEnd, RejectRecord } from "../sink/records.ts";
+import { openSink } from "../sink/sink.ts";
+import { decodeJson, RecordType, type LargeRecord, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
 import { RingReader, type RingRecord } from "./ring.ts";
 
 declare const self: Worker;
 
 const post = (report: WorkerReport) => self.postMessage(report);
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-interface Sink {
-  write(batch: Batch): Promise<CommitReport[]>;
-  close(): Promise<void>;
-}
-
-function report(batch: Batch, startedAt: number, retries: number, output?: string): CommitReport {
-  const rejects: Record<string, number> = {};
-  for (const r of batch.rejected) rejects[r.code] = (rejects[r.code] ?? 0) + 1;
-  let newest: bigint | undefined;
-  let transactions = 0;
-  for (const s of batch.stored) {
-    if (newest === undefined || s.rows.timestampMicros > newest) newest = s.rows.timestampMicros;
-    transactions += s.rows.transactionCount;
-  }
-  return {
-    type: "committed",
-    batchId: batch.batchId,
-    first: batch.first?.toString(),
-    last: batch.last?.toString(),
-    ticks: batch.stored.length,
-    rejects,
-    gapTicks: batch.gaps.reduce((sum, g) => sum + Number(g.last - g.first + 1n), 0),
-    chainBreaks: batch.chainBreaks.length,
-    rows: { ticks: batch.stored.length, vdf_proofs: batch.stored.length, tick_transactions: transactions },
-    newestTimestampMicros: newest?.toString(),
-    writeSeconds: (performance.now() - startedAt) / 1000,
-    retries,
-    output,
-  };
-}
-
-function openSink(spec: SinkSpec): Sink {
-  if (spec.kind === "console") {
-    return {
-      async write(batch) {
-        return [report(batch, performance.now(), 0, formatTicks(spec.format, batch.stored.map((s) => s.tick!)))];
-      },
-      async close() {},
-    };
-  }
-  const epoch = BigInt(spec.epoch);
-  const open = () => connectDatabase(spec.databaseUrl, spec.connection, { max: 1, connect_timeout: 5, connection: { application_name: spec.applicationName } });
-  let sql = open();
-  return {
-    async write(batch) {
-      const startedAt = performance.now();
-      const committed = await commitBatch(sql, spec.stream, epoch, batch, {
-        // A batch transaction runs a handful of statements, each within the statement timeout.
-        attemptTimeoutMs: 2 * spec.connection.statementTimeoutMs,
-        hooks: {
-          renew: () => {
-            void sql.end({ timeout: 0 });
-            sql = open();
-            return sql;
-          },
-          onRetry: (error, attempt, delayMs, failed) =>
-            post({
-              type: "retry",
-              batchId: failed.batchId,
-              first: failed.first?.toString(),
-              last: failed.last?.toString(),
-              attempt,
-              delayMs,
-              error: String((error as Error).message ?? error),
-            }),
-        },
-      });
-      return committed.map((c) => report(c.batch, startedAt, c.retries));
-    },
-    close: () => sql.end({ timeout: 5 }),
-  };
-}
 
 /** The reason goes to the main thread before the exit, so that the Worker's death names it. */
 function fail(error: Error): never {
@@ -107,7 +33,7 @@ async function run(init: WorkerInit) {
   // Several writers, each with its own connection, so one batch's commit round trip does not
   // hold up the next batch: the database works on them concurrently.
   const writers = Array.from({ length: init.writers }, async () => {
-    const sink = openSink(init.sink);
+    const sink = openSink(init.sink, post);
     try {
       for (;;) {
         const batch = finished.shift();

@@ -4,7 +4,8 @@ import { toJson } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
 import { copyTimestamp } from "./copy-text.ts";
 
-export type ConsoleFormat = "json" | "compact" | "table";
+export const CONSOLE_FORMATS = ["json", "compact", "table"] as const;
+export type ConsoleFormat = (typeof CONSOLE_FORMATS)[number];
 
 const TABLE_HEADER = `${"TICK".padEnd(20)}  ${"TIMESTAMP (UTC)".padEnd(26)}  ${"TXS".padStart(4)}  ${"VDF OUTPUT".padEnd(16)}  BATCH HASH\n`;
 

@@ -7,7 +7,7 @@ import { healthOf } from "../../src/cli/run.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { createMetrics } from "../../src/ops/metrics.ts";
 import { observeIngester } from "../../src/ops/pipeline-observer.ts";
-import type { CommitReport } from "../../src/pipeline/batch-protocol.ts";
+import type { CommitReport } from "../../src/sink/records.ts";
 import type { IngesterStatus } from "../../src/pipeline/ingester.ts";
 
 function observed() {

@@ -2,7 +2,8 @@
 // data stays far from JavaScript's string limit (250 ticks of 4 MiB would be 2 GiB of hex).
 // The Worker pool is faked: this tests only where the dispatcher closes batches.
 import { expect, test } from "bun:test";
-import { decodeJson, RecordType, type BatchEnd } from "../../src/pipeline/batch-protocol.ts";
+import { decodeJson, RecordType } from "../../src/pipeline/batch-protocol.ts";
+import type { BatchEnd } from "../../src/sink/records.ts";
 import { Dispatcher } from "../../src/pipeline/dispatcher.ts";
 import type { WorkerPool } from "../../src/pipeline/worker-pool.ts";
 
