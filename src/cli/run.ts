@@ -1,7 +1,10 @@
 // `tick-ingester run`: the ingester with its logs, metrics and health endpoints, until a signal.
 import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
-import { databaseOptions, Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
+import { SchemaMissing } from "../sink/database.ts";
+import { databaseOptions } from "../pipeline/ingester-contract.ts";
+import { Ingester } from "../pipeline/ingester.ts";
+import type { IngesterStatus } from "../pipeline/ingester-contract.ts";
 import { consoleHeader } from "../sink/console-writer.ts";
 import { createLogger } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";

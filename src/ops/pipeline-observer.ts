@@ -1,7 +1,7 @@
 // Turns what the ingester reports into metrics and log lines: one line per batch at debug, a
 // summary every interval at info, every problem at warn or error with its cause.
 import type { CommitReport } from "../sink/records.ts";
-import type { IngesterEvents, IngesterStatus, UntimelyKind } from "../pipeline/ingester.ts";
+import type { IngesterEvents, IngesterStatus, UntimelyKind } from "../pipeline/ingester-contract.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 

@@ -19,19 +19,26 @@ export function sameBytes(a: Uint8Array, b: Uint8Array) {
 }
 
 export class TickOrder {
+  private expected: bigint | undefined;
   private lastNumber: bigint | undefined;
   private lastOutput: Uint8Array | undefined;
-  private readonly committed: Array<[bigint, bigint]>;
+  private committed: Array<[bigint, bigint]> = [];
 
   /**
    * @param expected the next tick wanted; undefined to take the first tick the stream sends
    * @param committedAhead ranges above `expected` already in the database (from before a restart)
    */
-  constructor(
-    private expected: bigint | undefined,
-    committedAhead: Array<[bigint, bigint]> = [],
-  ) {
+  constructor(expected: bigint | undefined, committedAhead: Array<[bigint, bigint]> = []) {
+    this.expected = expected;
     this.committed = [...committedAhead];
+  }
+
+  /** Starts at `expected`, once the checkpoint (or the first tick of a new stream) says where. */
+  startAt(expected: bigint, committedAhead: Array<[bigint, bigint]> = []): void {
+    this.expected = expected;
+    this.committed = [...committedAhead];
+    this.lastNumber = undefined;
+    this.lastOutput = undefined;
   }
 
   /** The next tick number wanted, where a reconnect resumes. */

@@ -3,6 +3,7 @@
 // shutdown for ever) and checks the server's certificate when the URL asks for it.
 import { readFileSync } from "node:fs";
 import postgres from "postgres";
+import { redactUrl } from "../config/values.ts";
 
 /** What every connection shares; plain data, so that it can be sent to a Worker. */
 export interface DatabaseOptions {
@@ -69,4 +70,16 @@ export function certificateHint(error: { code?: unknown }): string | undefined {
   return error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
     ? "the server's certificate is not for the host in DATABASE_URL (sslmode=verify-full checks the name; verify-ca does not)"
     : "the server's certificate is not signed by the CA given (sslrootcert in DATABASE_URL or DATABASE_CA_FILE; the system's CAs without either)";
+}
+
+/** A database that refuses the ingester's queries: its schema is missing or out of date. */
+export class SchemaMissing extends Error {}
+
+/** A failed first query, as the operator needs it: the schema to migrate, or the server (no password) that refused. */
+export function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
+  if (error.code === "42P01") {
+    return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
+  }
+  const hint = certificateHint(error);
+  return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}${hint ? ` (${hint})` : ""}`);
 }

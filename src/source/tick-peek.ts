@@ -68,3 +68,12 @@ function peekVdfOutput(bytes: Uint8Array): Uint8Array {
   }
   return output;
 }
+
+/** peekTick, with the reason as a value when the bytes are not a Tick. */
+export function peekOrError(bytes: Uint8Array): PeekedTick | Error {
+  try {
+    return peekTick(bytes);
+  } catch (error) {
+    return error as Error;
+  }
+}

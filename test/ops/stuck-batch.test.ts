@@ -8,7 +8,7 @@ import { createLogger } from "../../src/ops/logger.ts";
 import { createMetrics } from "../../src/ops/metrics.ts";
 import { observeIngester } from "../../src/ops/pipeline-observer.ts";
 import type { CommitReport } from "../../src/sink/records.ts";
-import type { IngesterStatus } from "../../src/pipeline/ingester.ts";
+import type { IngesterStatus } from "../../src/pipeline/ingester-contract.ts";
 
 function observed() {
   const lines: Record<string, unknown>[] = [];
