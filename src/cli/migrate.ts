@@ -1,6 +1,7 @@
 // `tick-ingester migrate`: applies the schema embedded in the binary and says what it did.
-import postgres from "postgres";
+import { connect } from "../sink/database.ts";
 import type { MigrateConfig } from "../config/ingester.ts";
+import { errorMessage } from "../common/errors.ts";
 import { redactUrl } from "../config/values.ts";
 import { createLogger } from "../ops/logger.ts";
 import { describeMigration, migrate, MigrationError } from "../schema/migrate.ts";
@@ -10,18 +11,13 @@ const CONNECT_TIMEOUT_SECONDS = 5;
 export async function migrateCommand(config: MigrateConfig): Promise<number> {
   const url = config.databaseUrl!; // checkMigrate requires it
   const logger = createLogger({ env: config.env, level: config.logLevel, serviceName: config.serviceName });
-  const sql = postgres(url, {
-    max: 1,
-    connect_timeout: CONNECT_TIMEOUT_SECONDS,
-    onnotice: () => {},
-    connection: { application_name: "tick-ingester migrate" },
-  });
+  const sql = connect(url, "migrate");
   try {
     try {
       await answerWithin(sql`SELECT 1`, CONNECT_TIMEOUT_SECONDS);
     } catch (error) {
       await sql.end({ timeout: 0 });
-      return fail(`cannot connect to the database at ${redactUrl(url)}: ${messageOf(error)}`);
+      return fail(`cannot connect to the database at ${redactUrl(url)}: ${errorMessage(error)}`);
     }
     const result = await migrate(sql, config);
     for (const name of result.applied) logger.info({ migration: name }, `applied migration ${name}`);
@@ -32,7 +28,7 @@ export async function migrateCommand(config: MigrateConfig): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof MigrationError) return fail(`${error.message} (database ${redactUrl(url)}; nothing was changed)`);
-    return fail(`migrating ${redactUrl(url)} failed: ${messageOf(error)}`);
+    return fail(`migrating ${redactUrl(url)} failed: ${errorMessage(error)}`);
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -54,8 +50,4 @@ async function answerWithin(query: Promise<unknown>, seconds: number) {
 function fail(message: string) {
   process.stderr.write(`tick-ingester migrate: ${message}\n`);
   return 1;
-}
-
-function messageOf(error: unknown) {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,10 +1,9 @@
 // `tick-ingester run`: the ingester with its logs, metrics and health endpoints, until a signal.
 import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
-import { SchemaMissing } from "../sink/database.ts";
-import { databaseOptions } from "../pipeline/ingester-contract.ts";
+import { databaseOptions, type IngesterStatus } from "../pipeline/ingester-contract.ts";
 import { Ingester } from "../pipeline/ingester.ts";
-import type { IngesterStatus } from "../pipeline/ingester-contract.ts";
+import { SchemaMissing } from "../sink/database.ts";
 import { consoleHeader } from "../sink/console-writer.ts";
 import { createLogger } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
@@ -13,7 +12,7 @@ import { probeDatabase } from "../ops/probe-database.ts";
 import { evaluateReadiness, STANDBY_REASON } from "../ops/readiness.ts";
 import { startOpsServer, type HealthReport } from "../ops/server.ts";
 import { describeMigration, migrate } from "../schema/migrate.ts";
-import { connectDatabase } from "../sink/database.ts";
+import { connect } from "../sink/database.ts";
 
 const SAMPLE_INTERVAL_MS = 1_000;
 const SUMMARY_INTERVAL_MS = 10_000;
@@ -51,7 +50,7 @@ export async function run(config: IngesterConfig): Promise<number> {
 
   let probeSql: postgres.Sql | undefined;
   try {
-    probeSql = config.databaseUrl && !consoleMode ? connectDatabase(config.databaseUrl, databaseOptions(config), { max: 1, connect_timeout: 2 }) : undefined;
+    probeSql = config.databaseUrl && !consoleMode ? connect(config.databaseUrl, "probe", databaseOptions(config)) : undefined;
   } catch (error) {
     logger.error({ reason: (error as Error).message }, "Failed to start");
     return 1;
@@ -132,8 +131,7 @@ export async function run(config: IngesterConfig): Promise<number> {
 }
 
 async function applySchema(config: IngesterConfig): Promise<string> {
-  // A migration may rightly take longer than any batch statement (building an index on a large table).
-  const sql = connectDatabase(config.databaseUrl!, databaseOptions(config), { max: 1, connection: { statement_timeout: 0, idle_in_transaction_session_timeout: 0 } });
+  const sql = connect(config.databaseUrl!, "schema", databaseOptions(config));
   try {
     return describeMigration(await migrate(sql, config), config);
   } finally {

@@ -5,7 +5,7 @@ import { isAbsolute, relative } from "node:path";
 import pino from "pino";
 import { freePort, isAlive, portIsFree, postmasterPid, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../dev/embedded-postgres.ts";
 import { startChild, type Child } from "./children.ts";
-import { accountFor, checkpoint, connect, databaseUrl, prepareDatabase, rowCounts, sampleTick, type Sql } from "./database.ts";
+import { accountFor, checkpoint, connectDemo, databaseUrl, prepareDatabase, rowCounts, sampleTick, type Sql } from "./database.ts";
 import { DEFAULT_DEMO_DIR, type DemoOptions } from "./options.ts";
 import { CATCH_UP_LIMIT, DEMO_DATABASE, DEMO_PASSWORD, DEMO_STREAM, DemoState, FIRST_TICK, HISTORY_TICKS, RATE, SEED } from "./state.ts";
 import { readMetrics, statusLine, count, type MetricsSample } from "./status.ts";
@@ -32,7 +32,7 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
   let sql: Sql | undefined;
   try {
     out.say(`Schema: ${await prepareDatabase(server.url, DEMO_DATABASE, false)}`);
-    sql = connect(url);
+    sql = connectDemo(url);
     let resumeFrom = await checkpoint(sql, DEMO_STREAM);
     if (resumeFrom !== undefined && state.head() - resumeFrom > CATCH_UP_LIMIT) {
       out.say(
@@ -42,7 +42,7 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
       await sql.end();
       state.newChain();
       await prepareDatabase(server.url, DEMO_DATABASE, true);
-      sql = connect(url);
+      sql = connectDemo(url);
       resumeFrom = undefined;
     }
     const before = await rowCounts(sql);

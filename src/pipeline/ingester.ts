@@ -4,7 +4,7 @@
 // validates, encodes and commits its batch with the batch's range; the commit report moves the
 // watermark, and the checkpointer records the watermark in the database.
 import type postgres from "postgres";
-import { connectDatabase, databaseError } from "../sink/database.ts";
+import { connect, databaseError } from "../sink/database.ts";
 import { Lease } from "../sink/lease.ts";
 import { initCheckpoint, loadProgress } from "../sink/progress.ts";
 import type { CommitReport } from "../sink/records.ts";
@@ -80,7 +80,7 @@ export class Ingester {
           throw databaseError(error, settings.databaseUrl!);
         })
       : undefined;
-    const sql = timescale ? connectDatabase(settings.databaseUrl!, databaseOptions(settings), { max: 2 }) : undefined;
+    const sql = timescale ? connect(settings.databaseUrl!, "ingester", databaseOptions(settings)) : undefined;
     const ingester = new Ingester(settings, events, sql, lease);
     lost = (reason) => {
       events.fatal(`lost the ingestion lock: ${reason}`);

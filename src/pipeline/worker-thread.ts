@@ -1,6 +1,7 @@
 // A pipeline Worker thread: reads batches from its ring, decodes, validates and encodes each tick as
 // it arrives, and hands every finished batch to one of its writers (each with a database
 // connection, or the console), reporting each commit to the main thread.
+import { WaitingQueue } from "../common/waiting-queue.ts";
 import { BatchBuilder, type Batch } from "../sink/batch.ts";
 import { FencedOut } from "../sink/lease.ts";
 import type { BatchEnd, RejectRecord } from "../sink/records.ts";
@@ -21,29 +22,15 @@ function fail(error: Error): never {
 
 async function run(init: WorkerInit) {
   const ring = new RingReader(init.ring);
-  const finished: Batch[] = [];
-  let wakeWriters: Array<() => void> = [];
-  let readingDone = false;
-  const wake = () => {
-    const waiting = wakeWriters;
-    wakeWriters = [];
-    for (const resume of waiting) resume();
-  };
+  const finished = new WaitingQueue<Batch>();
 
   // Several writers, each with its own connection, so one batch's commit round trip does not
   // hold up the next batch: the database works on them concurrently.
   const writers = Array.from({ length: init.writers }, async () => {
     const sink = openSink(init.sink, post);
     try {
-      for (;;) {
-        const batch = finished.shift();
-        if (batch) {
-          for (const r of await sink.write(batch)) post(r);
-        } else if (readingDone) {
-          return;
-        } else {
-          await new Promise<void>((resolve) => wakeWriters.push(resolve));
-        }
+      for (let batch = await finished.next(); batch; batch = await finished.next()) {
+        for (const r of await sink.write(batch)) post(r);
       }
     } finally {
       await sink.close();
@@ -55,45 +42,28 @@ async function run(init: WorkerInit) {
   let builder = new BatchBuilder(keepTicks);
   while (await ring.waitForData()) {
     for (let record = ring.tryRead(); record; record = ring.tryRead()) {
-      if (record.type === RecordType.Large) record = await largeRecords.next();
+      if (record.type === RecordType.Large) record = (await largeRecords.next())!; // never closed
       if (record.type === RecordType.Tick) builder.addTick(record.body);
       else if (record.type === RecordType.Reject) builder.addReject(decodeJson<RejectRecord>(record.body));
       else {
         finished.push(builder.finish(decodeJson<BatchEnd>(record.body)));
         builder = new BatchBuilder(keepTicks);
-        wake();
         await nextTurn(); // let the writers' I/O run while batches keep arriving
       }
     }
   }
-  readingDone = true;
-  wake();
+  finished.close();
   await Promise.all(writers);
   post({ type: "stopped" });
 }
 
 /** Records too large for the ring, in the order they were sent. */
-const largeRecords = new (class {
-  private readonly arrived: RingRecord[] = [];
-  private waiting: ((record: RingRecord) => void) | undefined;
-
-  add(record: RingRecord) {
-    if (this.waiting) {
-      this.waiting(record);
-      this.waiting = undefined;
-    } else this.arrived.push(record);
-  }
-
-  next(): Promise<RingRecord> {
-    const record = this.arrived.shift();
-    return record ? Promise.resolve(record) : new Promise((resolve) => (this.waiting = resolve));
-  }
-})();
+const largeRecords = new WaitingQueue<RingRecord>();
 
 self.onmessage = (event: MessageEvent<WorkerInit | LargeRecord>) => {
   const message = event.data;
   if (message.type === "large") {
-    largeRecords.add({ type: message.recordType, body: message.body });
+    largeRecords.push({ type: message.recordType, body: message.body });
     return;
   }
   run(message).catch(fail);

@@ -13,19 +13,62 @@ export interface DatabaseOptions {
   caFile?: string;
 }
 
-export function connectDatabase(url: string, options: DatabaseOptions, more: postgres.Options<{}> = {}): postgres.Sql {
+/** The server's keepalives on the lock's connection (PostgreSQL's tcp_keepalives_* settings, seconds). */
+export const KEEPALIVE_IDLE_S = 5;
+export const KEEPALIVE_INTERVAL_S = 2;
+export const KEEPALIVE_COUNT = 3;
+
+/** Who opens a connection: that decides how many connections, and how long each may wait. */
+export type DatabaseRole = "ingester" | "writer" | "lease" | "probe" | "schema" | "migrate" | "verify" | "demo";
+
+const ROLES: Record<DatabaseRole, postgres.Options<{}>> = {
+  // Resuming and saving the checkpoint.
+  ingester: { max: 2 },
+  // A Worker's batch writer: one transaction at a time.
+  writer: { max: 1, connect_timeout: 5 },
+  // One connection, never recycled: the lock lives exactly as long as this session. Without the
+  // server's own keepalives a host that vanished would keep the lock for as long as the kernel's
+  // default (two hours and more).
+  lease: {
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: 0,
+    connection: { tcp_keepalives_idle: KEEPALIVE_IDLE_S, tcp_keepalives_interval: KEEPALIVE_INTERVAL_S, tcp_keepalives_count: KEEPALIVE_COUNT },
+  },
+  // /ready's database check.
+  probe: { max: 1, connect_timeout: 2 },
+  // --migrate at start: a migration may rightly take longer than any batch statement (building an index on a large table).
+  schema: { max: 1, connection: { statement_timeout: 0, idle_in_transaction_session_timeout: 0 } },
+  migrate: { max: 1, connect_timeout: 5, connection: { application_name: "tick-ingester migrate" } },
+  verify: { max: 6, connect_timeout: 5, connection: { application_name: "tick-ingester verify" } },
+  demo: { max: 1, connect_timeout: 10 },
+};
+
+/**
+ * A client for `role`. The ingester's roles pass the shared options (statement timeout, CA file);
+ * the commands without them (migrate, verify, the demo) set no time limit on statements.
+ */
+export function connect(url: string, role: DatabaseRole, options: Partial<DatabaseOptions> = {}, applicationName?: string): postgres.Sql {
+  const more = ROLES[role];
+  return connectDatabase(url, options, applicationName ? { ...more, connection: { ...more.connection, application_name: applicationName } } : more);
+}
+
+export function connectDatabase(url: string, options: Partial<DatabaseOptions>, more: postgres.Options<{}> = {}): postgres.Sql {
   const { url: plainUrl, ssl } = tlsSettings(url, options.caFile);
+  const limits =
+    options.statementTimeoutMs === undefined
+      ? {}
+      : {
+          statement_timeout: options.statementTimeoutMs,
+          // A transaction left open by a client that vanished must not hold its locks for long.
+          idle_in_transaction_session_timeout: options.statementTimeoutMs,
+        };
   return postgres(plainUrl, {
     onnotice: () => {},
     connect_timeout: 10,
     ...more,
     ...(ssl ? { ssl } : {}),
-    connection: {
-      statement_timeout: options.statementTimeoutMs,
-      // A transaction left open by a client that vanished must not hold its locks for long.
-      idle_in_transaction_session_timeout: options.statementTimeoutMs,
-      ...more.connection,
-    },
+    connection: { ...limits, ...more.connection },
   });
 }
 

@@ -1,8 +1,9 @@
 // The sink's entry: `openSink(spec)` gives a writer that commits one batch at a time and reports
 // each committed range; it renews its database connection itself when a commit gets stuck.
+import { errorMessage } from "../common/errors.ts";
 import type { Batch } from "./batch.ts";
 import { formatTicks } from "./console-writer.ts";
-import { connectDatabase } from "./database.ts";
+import { connect } from "./database.ts";
 import type { CommitReport, RetryReport, SinkSpec } from "./records.ts";
 import { commitBatch } from "./timescale-writer.ts";
 
@@ -49,7 +50,7 @@ export function openSink(spec: SinkSpec, onRetry: (report: RetryReport) => void 
     };
   }
   const epoch = BigInt(spec.epoch);
-  const open = () => connectDatabase(spec.databaseUrl, spec.connection, { max: 1, connect_timeout: 5, connection: { application_name: spec.applicationName } });
+  const open = () => connect(spec.databaseUrl, "writer", spec.connection, spec.applicationName);
   let sql = open();
   return {
     async write(batch) {
@@ -71,7 +72,7 @@ export function openSink(spec: SinkSpec, onRetry: (report: RetryReport) => void 
               last: failed.last?.toString(),
               attempt,
               delayMs,
-              error: String((error as Error).message ?? error),
+              error: errorMessage(error),
             }),
         },
       });

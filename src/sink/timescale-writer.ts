@@ -4,6 +4,8 @@
 // row the database refuses is found by splitting the batch and stored as a reject with the reason.
 import { once } from "node:events";
 import type postgres from "postgres";
+import { backoff } from "../common/backoff.ts";
+import { errorMessage } from "../common/errors.ts";
 import { splitBatch, type Batch, type RejectedTick } from "./batch.ts";
 import { copyBytea, copyRow, copyText } from "./copy-text.ts";
 import { FencedOut } from "./lease.ts";
@@ -20,8 +22,6 @@ export interface WriteHooks {
   renew(): postgres.Sql;
 }
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
 /** COPY data goes to the server in pieces of about this size, never as one string per table. */
 const COPY_CHUNK_CHARS = 1 << 20;
 /** Tries to learn whether an attempt whose outcome is unknown committed, before giving up for this round. */
@@ -187,7 +187,7 @@ export const isDataError = (error: unknown) => classifyFailure(error) === "rows"
  */
 const rolledBack = (error: unknown) => (error as { severity?: unknown }).severity === "ERROR" || (error as { code?: unknown }).code === undefined;
 
-const describe = (error: unknown) => `${(error as { code?: unknown }).code ?? ""}:${(error as Error).message ?? String(error)}`;
+const describe = (error: unknown) => `${(error as { code?: unknown }).code ?? ""}:${errorMessage(error)}`;
 
 export class WriteTimedOut extends Error {
   readonly code = "WRITE_TIMEOUT";
@@ -201,7 +201,7 @@ export class WriteTimedOut extends Error {
 class OutcomeUnknown extends Error {
   readonly code = "OUTCOME_UNKNOWN";
   constructor(xid: string | undefined, cause: unknown) {
-    super(`cannot learn whether transaction ${xid} of the previous attempt committed: ${(cause as Error).message ?? String(cause)}`, { cause });
+    super(`cannot learn whether transaction ${xid} of the previous attempt committed: ${errorMessage(cause)}`, { cause });
     this.name = "OutcomeUnknown";
   }
 }
@@ -262,7 +262,7 @@ export async function commitBatch(
           ];
         }
       }
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+      const delay = backoff(attempt);
       hooks.onRetry(error, attempt + 1, delay, batch);
       sql = hooks.renew();
       await Bun.sleep(delay);
@@ -281,7 +281,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
   if (batch.stored.length !== 1 || batch.first !== batch.last) return undefined;
   const [{ rows, raw }] = batch.stored as [Batch["stored"][number]];
-  const reason = (error as Error).message ?? String(error);
+  const reason = errorMessage(error);
   return {
     ...batch,
     stored: [],

@@ -2,7 +2,8 @@
 // (GetTick for every tick, one range query per table), and with --repair rewrites what the
 // sequencer can settle. Exit status: 0 clean (or all repaired), 1 problems left, 2 unusable
 // (bad range, or the database or sequencer cannot be reached).
-import postgres from "postgres";
+import type postgres from "postgres";
+import { connect } from "../sink/database.ts";
 import type { VerifyConfig } from "../config/verify.ts";
 import { redactUrl } from "../config/values.ts";
 import { scrubSecrets } from "../ops/scrub.ts";
@@ -27,7 +28,7 @@ interface Range {
 
 export async function verifyCommand(config: VerifyConfig): Promise<number> {
   const url = config.databaseUrl!; // checkVerify requires it
-  const sql = postgres(url, { max: 6, connect_timeout: 5, onnotice: () => {}, connection: { application_name: "tick-ingester verify" } });
+  const sql = connect(url, "verify");
   const client = new ContinuumClient(config.continuumGrpcUrl!, { tls: config.grpcTls, caFile: config.grpcCaFile });
   try {
     await sql`SELECT 1`.catch((error: Error) => {

@@ -2,8 +2,8 @@
 // TCP keepalives set, so that a writer whose host vanished loses its lock in seconds.
 import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
-import { connectDatabase } from "../../src/sink/database.ts";
-import { KEEPALIVE_COUNT, KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, Lease } from "../../src/sink/lease.ts";
+import { connectDatabase, KEEPALIVE_COUNT, KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S } from "../../src/sink/database.ts";
+import { Lease } from "../../src/sink/lease.ts";
 import { migratedDatabase } from "../support/database.ts";
 
 const db = await migratedDatabase();
