@@ -1,4 +1,4 @@
-// The ingester's configuration: the seed README's variables with its names and defaults,
+// The ingester's configuration: the variables operators already set, with their names and defaults,
 // and the few this service adds. `tick-ingester run --help` prints this table.
 import { CONSOLE_FORMATS } from "../sink/console-writer.ts";
 import type { ConfigOf, Field } from "./load.ts";
@@ -28,7 +28,7 @@ export const ingesterFields = {
   env: field({ env: "ENV", schema: oneOf(["development", "staging", "production"]), default: "development", help: "Environment: development/staging/production" }),
   startTick: field({ env: "START_TICK", schema: uint64, default: "0", help: "Starting tick when the database has no checkpoint yet (0 = latest)" }),
   dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
-  dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
+  dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Accepted for compatibility; no effect (no pool keeps idle connections)" }),
   bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
   bufferBytes: field({ env: "BUFFER_BYTES", schema: byteSize, default: "64MiB", help: "Bytes of tick messages and rejects in flight (not yet committed); reading waits above it" }),
   workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core" }),

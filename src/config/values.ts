@@ -27,7 +27,7 @@ export const uint64 = z
   .transform(BigInt)
   .refine((n) => n <= UINT64_MAX, "expected a whole number from 0 to 2^64-1");
 
-/** The seed's duration form: 100ms, 2s, 1m, 1h; the result is in milliseconds. */
+/** A duration as the configuration writes it: 100ms, 2s, 1m, 1h; the result is in milliseconds. */
 export const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h)$/, "expected a duration like 100ms, 2s or 1m")

@@ -1,10 +1,10 @@
-// The Prometheus metrics: the seed README's four under their names, and what an operator needs to
-// see whether every tick arrives, how far behind the database is and where the time goes.
+// The Prometheus metrics: the four that dashboards of this service already query, under their
+// names, and what an operator needs to see whether every tick arrives, how far behind the database is and where the time goes.
 // Each call makes its own Registry (not prom-client's global one), so tests can make several.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import pkg from "../../package.json" with { type: "json" };
 
-/** The tables one batch writes rows to (the seed's three-table transaction). */
+/** The tables one batch writes rows to (one transaction over the three tick tables). */
 export type TableName = "ticks" | "vdf_proofs" | "tick_transactions";
 const TABLES: TableName[] = ["ticks", "vdf_proofs", "tick_transactions"];
 

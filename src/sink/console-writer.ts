@@ -1,4 +1,4 @@
-// The seed's debug mode: ticks printed instead of stored, as pretty JSON, one-line JSON or a table.
+// The console mode, for debugging: ticks printed instead of stored, as pretty JSON, one-line JSON or a table.
 // uint64 values print exactly (as strings in JSON, as digits in the table).
 import { toJson } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";

@@ -1,6 +1,6 @@
 // /ready's decision from the pipeline's observations.
 import { expect, test } from "bun:test";
-import { evaluateReadiness, STANDBY_REASON } from "../../src/ops/readiness.ts";
+import { evaluateReadiness } from "../../src/ops/readiness.ts";
 
 const limits = { maxLagSeconds: 10, reconnectGraceMs: 30_000 };
 const now = 1_768_028_416_704;
@@ -53,12 +53,6 @@ test("lag exactly at the bound is still ready", () => {
   expect(evaluateReadiness({ ...allWell, lagSeconds: 10 }, limits)).toEqual({ state: "ready" });
 });
 
-test("standby wins over every other check", () => {
-  expect(evaluateReadiness({ ...allWell, databaseReachable: false, standby: true }, limits)).toEqual({
-    state: "standby",
-    reason: STANDBY_REASON,
-  });
-});
 
 test("GetTick refused is not ready at once; other GetTick failures only past the grace period", () => {
   const refused = { ...allWell, getTickFailing: { sinceMs: now - 2000, code: "PERMISSION_DENIED", reason: "not for you" } };
