@@ -11,9 +11,8 @@ import postgres from "postgres";
 import { migrate } from "../src/schema/migrate.ts";
 import { builtBinary } from "../test/support/binary.ts";
 import { migratedDatabase } from "../test/support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../test/support/ingester.ts";
 import { startPostgres } from "../test/support/postgres.ts";
-import { spawnSimulator } from "../test/support/simulator.ts";
+import { spawnIngester, spawnSimulator, waitForCheckpoint } from "../test/support/processes.ts";
 import { startTimescale } from "../test/support/timescale.ts";
 import { describeMachine } from "./support/machine.ts";
 

@@ -3,9 +3,8 @@
 // memory of the ingester, the simulator and PostgreSQL from /proc) from its first commit on.
 import postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
-import { spawnIngester } from "../../test/support/ingester.ts";
 import { freePort } from "../../test/support/postgres.ts";
-import { spawnSimulator, type SimulatorProcess } from "../../test/support/simulator-process.ts";
+import { spawnIngester, spawnSimulator } from "../../test/support/processes.ts";
 import { cpuSeconds, loadAverage, machineBusySeconds, memory, threadCpuSeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { scrapeCounters, type Counters } from "./scrape.ts";
 import { scratchDatabase, type Stack } from "./stack.ts";
@@ -88,8 +87,7 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
     const sql = postgres(database.url, { max: 1, onnotice: () => {} });
     await options.prepare(sql).finally(() => sql.end());
   }
-  const simulator = await spawnSimulator(simulatorArgs(options.workload, options.genesisMicros, options.rate), [stack.binary]);
-  void drain(simulator.reader);
+  const simulator = await spawnSimulator(simulatorArgs(options.workload, options.genesisMicros, options.rate), { command: [stack.binary] });
   const port = await freePort();
   const env = { ...options.env };
   const ingester = spawnIngester(
@@ -197,8 +195,4 @@ function summarise(samples: Sample[], warmupSeconds: number) {
     cpuPer100k: scale(ticks > 0 ? 100_000 / ticks : NaN),
     cores: { ...scale(1 / seconds), other: Math.max(0, machine - cpu.ingester - cpu.simulator - cpu.postgres) / seconds },
   };
-}
-
-async function drain(reader: SimulatorProcess["reader"]) {
-  while (!(await reader.read()).done);
 }

@@ -132,9 +132,7 @@ export class FaultPlan {
 
   /** The stall before `tick` in milliseconds, the first time it is asked for; then 0. */
   takeStall(tick: bigint): number {
-    const ms = this.stalls.get(tick) ?? 0;
-    this.stalls.delete(tick);
-    return ms;
+    return takeOnce(this.stalls, tick);
   }
 
   /** Whether the stream ends with RESOURCE_EXHAUSTED right after `tick`: true once per run. */
@@ -149,9 +147,7 @@ export class FaultPlan {
 
   /** Junk messages to send right after `tick`, the first time it is asked for; then 0. */
   takeJunk(tick: bigint): number {
-    const count = this.junk.get(tick) ?? 0;
-    this.junk.delete(tick);
-    return count;
+    return takeOnce(this.junk, tick);
   }
 
   /** Whether the stream breaks right after `tick`: true once per break point per run. */
@@ -161,4 +157,11 @@ export class FaultPlan {
     this.dropsDone.add(tick);
     return true;
   }
+}
+
+/** The number kept for `tick`, taken out so that the next ask gets 0. */
+function takeOnce(numbers: Map<bigint, number>, tick: bigint): number {
+  const n = numbers.get(tick) ?? 0;
+  numbers.delete(tick);
+  return n;
 }

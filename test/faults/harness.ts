@@ -10,10 +10,18 @@ import type { Faults, Simulator, SimulatorOptions } from "../../src/simulator/in
 import { startSimulator } from "../../src/simulator/index.ts";
 import { KeyedRandom } from "../../src/simulator/random.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { ingesterCommand, spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
-import { simulatorFlags, spawnSimulator, type SimulatorProcess } from "../support/simulator.ts";
+import {
+  ingesterCommand,
+  simulatorFlags,
+  spawnIngester,
+  spawnSimulator,
+  waitForCheckpoint,
+  waitUntilStarted,
+  type IngesterProcess,
+  type SimulatorProcess,
+} from "../support/processes.ts";
 import { verifyTicks } from "../support/verify.ts";
 import { record } from "./report.ts";
 
@@ -155,13 +163,7 @@ export class Scenario {
 
   /** Waits until the ingester says it has started (its signal handlers are in place). */
   async started(proc: IngesterProcess, timeoutMs = 30_000) {
-    const deadline = performance.now() + timeoutMs;
-    while (!proc.output().includes("Ingester started")) {
-      if (proc.proc.exitCode !== null || performance.now() > deadline) {
-        throw new Error(`the ingester did not start (exit code ${proc.proc.exitCode}):\n${proc.output()}`);
-      }
-      await Bun.sleep(50);
-    }
+    await waitUntilStarted(proc, timeoutMs);
   }
 
   /** SIGKILL of the scenario's own PostgreSQL server. */

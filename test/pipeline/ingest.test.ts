@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../support/ingester.ts";
-import { exactlyOnce, FIRST, PipelineParts, query, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { exactlyOnce, FIRST, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { query, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { startPostgres } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
 

@@ -4,7 +4,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
 
 const FIRST = 51_548_050_841n;
 

@@ -7,7 +7,7 @@ import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { writeBatch } from "../../src/sink/timescale-writer.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { spawnIngester, waitForCheckpoint, waitUntilStarted, type IngesterProcess } from "../support/processes.ts";
 import { freePort } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
 
@@ -68,7 +68,7 @@ test("a standby waits, says so on /ready, and takes over from the checkpoint whe
   writer.proc.kill("SIGKILL");
   await writer.exited;
   const killedAt = Date.now();
-  await until("the standby to take over", async () => (standby.output().includes("Ingester started") ? true : undefined), 15_000);
+  await waitUntilStarted(standby, 15_000); // the standby took over
   expect(Date.now() - killedAt).toBeLessThan(5_000);
 
   await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 60_000, standby);

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type postgres from "postgres";
 import { migrate } from "../../src/schema/migrate.ts";
-import { waitForCheckpoint } from "../support/ingester.ts";
-import { exactlyOnce, FIRST, PipelineParts, query, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { exactlyOnce, FIRST, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { query, waitForCheckpoint } from "../support/processes.ts";
 import { startTimescale } from "../support/timescale.ts";
 
 const parts = new PipelineParts();

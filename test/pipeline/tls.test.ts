@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simulatorDefaults, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
 
 const FIRST = 51_548_050_841n;
 const fixtures = join(import.meta.dir, "../fixtures/tls");

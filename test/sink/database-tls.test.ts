@@ -10,7 +10,7 @@ import postgres from "postgres";
 import { certificateHint, connectDatabase } from "../../src/sink/database.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../support/ingester.ts";
+import { spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { startPostgres } from "../support/postgres.ts";
 
 const fixtures = join(import.meta.dir, "../fixtures/tls");
