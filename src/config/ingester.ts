@@ -48,7 +48,8 @@ export const ingesterFields = {
   migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
   batchBytes: field({ env: "BATCH_BYTES", schema: wholeNumber(1024, 1 << 30), default: "16777216", help: "A batch closes once its ticks' bytes reach this, even below BATCH_SIZE: a batch holds at most this plus one tick" }),
   dbStatementTimeout: field({ env: "DB_STATEMENT_TIMEOUT", schema: duration, default: "30s", help: "Longest one database statement may run; a batch transaction gets twice this before its connection is abandoned" }),
-  databaseCaFile: field({ env: "DATABASE_CA_FILE", schema: text, help: "PEM file of the CA that signed the database server's certificate, for sslmode=verify-full or verify-ca (sslrootcert in DATABASE_URL wins; default: the system's CAs)" }),
+  databaseCaFile: field({ env: "DATABASE_CA_FILE", schema: text, help: "PEM file of the CA that signed the database server's certificate, for sslmode=verify-full or verify-ca " +
+      "(sslrootcert in DATABASE_URL wins; default: the system's CAs)" }),
   batchStuckAfter: field({ env: "BATCH_STUCK_AFTER", schema: duration, default: "2m", help: "/health fails when a batch has waited this long for its commit (tick_ingester_oldest_uncommitted_batch_seconds)" }),
   ...policyFields,
 };
@@ -67,7 +68,8 @@ export function checkIngester(config: IngesterConfig): string[] {
     problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
   if (config.outputMode === "timescale" && config.workerCount + SUPPORT_CONNECTIONS > config.dbMaxConnections)
     problems.push(
-      `WORKER_COUNT=${config.workerCount} needs ${config.workerCount + SUPPORT_CONNECTIONS} database connections (one per worker and ${SUPPORT_CONNECTIONS} more), more than DB_MAX_CONNECTIONS=${config.dbMaxConnections}`,
+      `WORKER_COUNT=${config.workerCount} needs ${config.workerCount + SUPPORT_CONNECTIONS} database connections ` +
+        `(one per worker and ${SUPPORT_CONNECTIONS} more), more than DB_MAX_CONNECTIONS=${config.dbMaxConnections}`,
     );
   return problems;
 }

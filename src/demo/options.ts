@@ -23,7 +23,8 @@ export type DemoOptions = ConfigOf<typeof demoFields>;
 export function parseDemoOptions(argv: string[]): DemoOptions | number {
   const program = new Command("bun run demo")
     .description(
-      "Runs the whole service on this machine: an embedded PostgreSQL server, the Continuum simulator at 1,000 ticks/s and the ingester, with a live status line; a second run resumes where the first stopped.",
+      "Runs the whole service on this machine: an embedded PostgreSQL server, the Continuum simulator at 1,000 ticks/s " +
+      "and the ingester, with a live status line; a second run resumes where the first stopped.",
     )
     .exitOverride()
     .showHelpAfterError();

@@ -36,7 +36,8 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
     let resumeFrom = await checkpoint(sql, DEMO_STREAM);
     if (resumeFrom !== undefined && state.head() - resumeFrom > CATCH_UP_LIMIT) {
       out.say(
-        `The chain moved ${count(state.head() - resumeFrom)} ticks past the last run's checkpoint (tick ${resumeFrom}) while the demo was stopped: ` +
+        `The chain moved ${count(state.head() - resumeFrom)} ticks past the last run's checkpoint ` +
+          `(tick ${resumeFrom}) while the demo was stopped: ` +
           "more than an hour of ticks to catch up, so the demo starts over with a new chain and an empty database.",
       );
       await sql.end();
@@ -49,7 +50,8 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
     out.say(
       resumeFrom === undefined
         ? `First run: the ingester starts at the head of the chain (tick ${state.head()}).`
-        : `Resuming from tick ${resumeFrom}, the checkpoint of the last run: the chain is ${count(state.head() - resumeFrom)} ticks further now, which the ingester catches up.`,
+        : `Resuming from tick ${resumeFrom}, the checkpoint of the last run: ` +
+          `the chain is ${count(state.head() - resumeFrom)} ticks further now, which the ingester catches up.`,
     );
     const result = await runPipeline(state, url, options.duration, stopRequested, out);
     const summary = formatSummary({
@@ -147,7 +149,8 @@ async function runPipeline(
     { cwd: state.dir, log: state.simulatorLog, env: childEnvironment({}), onLog: report("simulator") },
     (fields) => (fields.msg === "listening" ? String(fields.address) : undefined),
   );
-  out.say(`Simulator serving the Continuum stream on ${simulator.value} (1,000 ticks/s, sparse workload); log in ${shortPath(state.simulatorLog)}`);
+  out.say(`Simulator serving the Continuum stream on ${simulator.value} (1,000 ticks/s, sparse workload); ` +
+      `log in ${shortPath(state.simulatorLog)}`);
 
   let ingester: { child: Child; value: number };
   try {

@@ -80,7 +80,8 @@ function postgresAccount(): Account {
   const created = spawnSync("useradd", ["--system", "--gid", "postgres", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { encoding: "utf8" });
   const account = lookUp("postgres");
   if (!account) {
-    throw new Error(`PostgreSQL refuses to run as root and the postgres user could not be created (useradd: ${(created.stderr || created.error?.message || "").trim()}): create it, or run as another user`);
+    throw new Error(`PostgreSQL refuses to run as root and the postgres user could not be created ` +
+        `(useradd: ${(created.stderr || created.error?.message || "").trim()}): create it, or run as another user`);
   }
   return account;
 }
@@ -109,7 +110,8 @@ export function clusterDirFor(dataDir: string, account: Account): string {
   if (link?.isDirectory() && readdirSync(dataDir).length === 0) rmdirSync(dataDir);
   else if (link) {
     throw new Error(
-      `${dataDir} already exists, and the postgres user, which runs PostgreSQL for root, cannot enter ${dirname(dataDir)}: delete ${dataDir} to start over, or use a folder that user can reach`,
+      `${dataDir} already exists, and the postgres user, which runs PostgreSQL for root, cannot enter ${dirname(dataDir)}: ` +
+        `delete ${dataDir} to start over, or use a folder that user can reach`,
     );
   }
   rmSync(relocated, { recursive: true, force: true }); // a cluster whose link was deleted: start over

@@ -48,7 +48,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     });
   } catch (error) {
     throw new Error(
-      `the health check server cannot listen on ${options.host}:${options.port} (HEALTH_CHECK_HOST, HEALTH_CHECK_PORT): ${errorMessage(error)}`,
+      `the health check server cannot listen on ${options.host}:${options.port} ` +
+        `(HEALTH_CHECK_HOST, HEALTH_CHECK_PORT): ${errorMessage(error)}`,
       { cause: error },
     );
   }

@@ -37,7 +37,10 @@ export class Backfill {
 
   constructor(private readonly parts: BackfillParts) {}
 
-  /** Why the stream's jump over [first, last] to tick n is not to be believed; undefined for a short jump or one the sequencer vouches for. */
+  /**
+   * Why the stream's jump over [first, last] to tick n is not to be believed; undefined for a short
+   * jump or one the sequencer vouches for.
+   */
   async jumpDoubt(n: bigint, first: bigint, last: bigint): Promise<string | undefined> {
     if (last - first + 1n <= CHECK_JUMPS_ABOVE) return undefined;
     const doubt = await this.doubt(n);

@@ -105,14 +105,24 @@ export function tlsSettings(url: string, caFile: string | undefined): { url: str
   };
 }
 
-const CERTIFICATE_ERRORS = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+)$/;
+const CERTIFICATE_ERRORS = new RegExp(
+  `^(${[
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?",
+    "CERT_[A-Z_]+",
+  ].join("|")})$`,
+);
 
 /** A hint for a connection error that is the certificate check's, or undefined. */
 export function certificateHint(error: { code?: unknown }): string | undefined {
   if (typeof error.code !== "string" || !CERTIFICATE_ERRORS.test(error.code)) return undefined;
   return error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
     ? "the server's certificate is not for the host in DATABASE_URL (sslmode=verify-full checks the name; verify-ca does not)"
-    : "the server's certificate is not signed by the CA given (sslrootcert in DATABASE_URL or DATABASE_CA_FILE; the system's CAs without either)";
+    : "the server's certificate is not signed by the CA given " +
+      "(sslrootcert in DATABASE_URL or DATABASE_CA_FILE; the system's CAs without either)";
 }
 
 /** A database that refuses the ingester's queries: its schema is missing or out of date. */
@@ -121,7 +131,8 @@ export class SchemaMissing extends Error {}
 /** A failed first query, as the operator needs it: the schema to migrate, or the server (no password) that refused. */
 export function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
   if (error.code === "42P01") {
-    return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): run \`tick-ingester migrate\` or start with --migrate`);
+    return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): ` +
+        "run `tick-ingester migrate` or start with --migrate");
   }
   const hint = certificateHint(error);
   return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}${hint ? ` (${hint})` : ""}`);

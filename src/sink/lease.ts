@@ -4,8 +4,8 @@
 // server drops a dead session's locks). When the holder's host dies or is cut off instead, the
 // server learns it from its TCP keepalives on the lock's connection: about
 // KEEPALIVE_IDLE_S + KEEPALIVE_COUNT * KEEPALIVE_INTERVAL_S seconds (11; see database.ts), then the
-// standby's next poll. Taking over bumps the stream's epoch in ingest_leases; batch transactions check it (see timescale-writer.ts), which fences off a writer that lost its
-// lock without noticing.
+// standby's next poll. Taking over bumps the stream's epoch in ingest_leases; batch transactions
+// check it (see timescale-writer.ts), which fences off a writer that lost its lock without noticing.
 import { hostname } from "node:os";
 import type postgres from "postgres";
 import { connect, type DatabaseOptions } from "./database.ts";

@@ -115,4 +115,5 @@ export function tickRows(tick: Tick): TickRows {
 export const TICK_COLUMNS = `tick_number, "timestamp", batch_hash, previous_output, transaction_count`;
 export const VDF_PROOF_COLUMNS = "tick_number, tick_timestamp, input, output, proof, iterations";
 export const TRANSACTION_COLUMNS =
-  "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, client_timestamp, ingestion_timestamp";
+  "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, " +
+  "client_timestamp, ingestion_timestamp";

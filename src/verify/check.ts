@@ -127,7 +127,8 @@ function chainProblem(n: bigint, stored: StoredWindow): Problem | undefined {
     return { tick: n, kind: "chain", stored: got, served: expected, detail: `previous_output "${shorten(got)}" is not the output of tick ${n - 1n} ("${shorten(expected)}"), and chain_breaks has no row` };
   }
   if (record.expected !== expected || record.got !== got) {
-    return { tick: n, kind: "chain", detail: `chain_breaks row says "${shorten(record.got)}" for "${shorten(record.expected)}", the rows say "${shorten(got)}" for "${shorten(expected)}"` };
+    return { tick: n, kind: "chain", detail: `chain_breaks row says "${shorten(record.got)}" for "${shorten(record.expected)}", ` +
+        `the rows say "${shorten(got)}" for "${shorten(expected)}"` };
   }
   return undefined;
 }

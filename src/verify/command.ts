@@ -7,7 +7,7 @@ import { connect } from "../sink/database.ts";
 import type { VerifyConfig } from "../config/verify.ts";
 import { redactUrl } from "../config/values.ts";
 import { scrubSecrets } from "../ops/scrub.ts";
-import { isDataError } from "../sink/timescale-writer.ts";
+import { isDataError } from "../sink/write-failures.ts";
 import { ContinuumClient } from "../source/continuum-client.ts";
 import { checkWindow, type Absence, type Problem, type WindowVerdict } from "./check.ts";
 import { AboveCheckpoint, repairTicks } from "./repair.ts";
