@@ -30,6 +30,7 @@ interface Wire {
 
 const env = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
 const definition = loadSync(join(import.meta.dir, "../proto/continuum/sequencer/v1/sequencer.proto"), { keepCase: true, longs: String, defaults: true });
+// biome-ignore lint/suspicious/noExplicitAny: a package definition loaded at run time has no static type
 const { SequencerService } = (grpc.loadPackageDefinition(definition) as any).continuum.sequencer.v1;
 const client = new SequencerService(env("CONTINUUM_GRPC_URL"), grpc.credentials.createInsecure(), {
   "grpc.max_receive_message_length": 64 * 1024 * 1024,

@@ -2,7 +2,7 @@
 // both. Every value is validated with zod before anything starts, and every bad one is reported.
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
-import { z } from "zod";
+import type { z } from "zod";
 import { redactUrl } from "./values.ts";
 
 export interface Field<T = unknown> {

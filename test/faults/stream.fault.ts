@@ -34,7 +34,7 @@ describe("stream faults", () => {
         await s.stream({ count: 12_000, rate, faults: { stall: stalls.map((st) => ({ tick: FIRST + st.at, ms: st.ms })) } });
         const proc = s.ingester({ STREAM_IDLE_TIMEOUT: idle });
         await s.finish(proc);
-        const idleMs = Number.parseInt(idle) * 1000;
+        const idleMs = Number.parseInt(idle, 10) * 1000;
         const gaveUp = proc.output().match(new RegExp(`no tick for ${idleMs}ms`, "g"))?.length ?? 0;
         await s.verify(`stream stalled ${described}; STREAM_IDLE_TIMEOUT ${idle}: gave up on the stalled stream ${gaveUp} times; rate ${rate}`);
         // Each stall makes one; the idle stream after the last tick may add more.

@@ -1,6 +1,6 @@
 // The schema on a real PostgreSQL server without TimescaleDB: applied twice, its tables, keys,
 // exact uint64 storage, repeated ticks, and the seed's views and lookup functions.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import { migrate, MigrationError } from "../../src/schema/migrate.ts";
 import { migratedDatabase } from "../support/database.ts";

@@ -55,7 +55,7 @@ const CONNECT_TIMEOUT_SECONDS = 5;
 /** The URL `variable` gives, once it is known to reach a server where the tests can create databases. */
 export async function checkTestServer(variable: string, url: string): Promise<string> {
   const problem = await (async () => {
-    let sql;
+    let sql: postgres.Sql | undefined;
     try {
       sql = postgres(url, { max: 1, connect_timeout: CONNECT_TIMEOUT_SECONDS, onnotice: () => {} });
     } catch (error) {
