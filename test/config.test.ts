@@ -9,7 +9,7 @@ import { redactUrl } from "../src/config/values.ts";
 const required = { CONTINUUM_GRPC_URL: "localhost:50051", DATABASE_URL: "postgres://u:pw@db:5432/ticks" };
 const { load, problemsOf } = configLoader(ingesterFields, checkIngester);
 
-test("defaults are the seed README's", () => {
+test("defaults are the README's", () => {
   const config = load({ env: required });
   expect(config).toMatchObject({
     serviceName: "tick-ingester",
@@ -38,7 +38,7 @@ test("a flag beats the environment, which beats the .env file", () => {
   expect(config.bufferSize).toBe(11);
 });
 
-test("durations take the seed's form", () => {
+test("durations take the documented form", () => {
   expect(load({ env: { ...required, FLUSH_INTERVAL: "2s" } }).flushInterval).toBe(2000);
   expect(load({ env: { ...required, FLUSH_INTERVAL: "1m" } }).flushInterval).toBe(60_000);
   expect(load({ env: { ...required, FLUSH_INTERVAL: "50ms" } }).flushInterval).toBe(50);

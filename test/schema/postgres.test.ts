@@ -1,5 +1,5 @@
 // The schema on a real PostgreSQL server without TimescaleDB: applied twice, its tables, keys,
-// exact uint64 storage, repeated ticks, and the seed's views and lookup functions.
+// exact uint64 storage, repeated ticks, and the views and lookup functions users query.
 import { afterAll, expect, test } from "bun:test";
 import postgres from "postgres";
 import { migrate, MigrationError } from "../../src/schema/migrate.ts";
@@ -122,7 +122,7 @@ test("a repeated tick is stored once with ON CONFLICT DO NOTHING", async () => {
   expect({ ...counts[0] }).toEqual({ ticks: 1, proofs: 1, txs: 1 });
 });
 
-test("the seed's views and lookup functions return a tick with its proof and its transactions", async () => {
+test("the views and lookup functions return a tick with its proof and its transactions", async () => {
   const db = await migratedConnection();
   const at = "2026-01-10T07:00:16.704159Z";
   await db`INSERT INTO ticks VALUES (51548050841, ${at}, ${"b".repeat(64)}, ${"p".repeat(64)}, 2)`;

@@ -47,7 +47,7 @@ test("each invalid field is rejected with a reason naming it", () => {
   expect(rejection((t) => (t.vdfProof = undefined))).toEqual({ code: "missing_vdf_proof", detail: "vdf_proof is missing" });
   expect(rejection((t) => (t.vdfProof!.output = ""))).toEqual({ code: "missing_vdf_proof", detail: "vdf_proof.output is empty" });
   expect(rejection((t) => (t.transactions[0]!.txHash = ""))).toEqual({ code: "invalid_transaction", detail: "transactions[0].tx_hash is empty" });
-  // 64 hex characters is the wire contract; a 24,000-character one is refused by the index (54000).
+  // 64 hex characters is the sequencer's hash (SHA-256 in hex); a 24,000-character one is refused by the index (54000).
   expect(rejection((t) => (t.transactions[0]!.txHash = "a".repeat(24_000)))).toEqual({
     code: "invalid_transaction",
     detail: "transactions[0].tx_hash is not 64 hexadecimal characters (24000 characters)",
