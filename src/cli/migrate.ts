@@ -1,23 +1,30 @@
 // `tick-ingester migrate`: applies the schema embedded in the binary and says what it did.
-import { connect } from "../sink/database.ts";
 import type { MigrateConfig } from "../config/ingester.ts";
 import { errorMessage } from "../common/errors.ts";
 import { redactUrl } from "../config/values.ts";
 import { createLogger } from "../ops/logger.ts";
 import { describeMigration, migrate, MigrationError } from "../schema/migrate.ts";
+import { certificateHint, connect } from "../sink/database.ts";
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 
 export async function migrateCommand(config: MigrateConfig): Promise<number> {
   const url = config.databaseUrl!; // checkMigrate requires it
   const logger = createLogger({ env: config.env, level: config.logLevel, serviceName: config.serviceName });
-  const sql = connect(url, "migrate");
+  let sql: ReturnType<typeof connect>;
+  try {
+    // No statement limit: a migration may rightly run long (a table with rows becoming a hypertable).
+    sql = connect(url, "migrate", { statementTimeoutMs: 0, caFile: config.databaseCaFile });
+  } catch (error) {
+    return fail(errorMessage(error));
+  }
   try {
     try {
       await answerWithin(sql`SELECT 1`, CONNECT_TIMEOUT_SECONDS);
     } catch (error) {
       await sql.end({ timeout: 0 });
-      return fail(`cannot connect to the database at ${redactUrl(url)}: ${errorMessage(error)}`);
+      const hint = certificateHint(error as { code?: unknown });
+      return fail(`cannot connect to the database at ${redactUrl(url)}: ${errorMessage(error)}${hint ? ` (${hint})` : ""}`);
     }
     const result = await migrate(sql, config);
     for (const name of result.applied) logger.info({ migration: name }, `applied migration ${name}`);

@@ -45,8 +45,8 @@ const ROLES: Record<DatabaseRole, postgres.Options<{}>> = {
 };
 
 /**
- * A client for `role`. The ingester's roles pass the shared options (statement timeout, CA file);
- * the commands without them (migrate, verify, the demo) set no time limit on statements.
+ * A client for `role`, with the options its caller shares with the server (statement timeout, CA
+ * file); without a statement timeout (verify, the demo) statements run without a limit.
  */
 export function connect(url: string, role: DatabaseRole, options: Partial<DatabaseOptions> = {}, applicationName?: string): postgres.Sql {
   const more = ROLES[role];
