@@ -14,6 +14,8 @@ const main = join(import.meta.dir, "../../src/main.ts");
 export interface SpawnOptions {
   /** Run bin/tick-ingester (built first if stale) instead of `bun src/main.ts`. */
   binary?: boolean;
+  /** The folder it runs in; this process's by default. */
+  cwd?: string;
 }
 
 /** The command that starts tick-ingester, as source or as the built binary. */
@@ -30,8 +32,14 @@ export interface IngesterProcess {
 export const baseEnv = (): Record<string, string> => ({ PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp" });
 
 /** `command` runs the ingester: from source by default, or e.g. [bin/tick-ingester]. */
-export function spawnIngester(env: Record<string, string>, args: string[] = [], command = ["bun", main]): IngesterProcess {
+export function spawnIngester(
+  env: Record<string, string>,
+  args: string[] = [],
+  command = ["bun", main],
+  { cwd }: Pick<SpawnOptions, "cwd"> = {},
+): IngesterProcess {
   const proc = Bun.spawn([...command, ...args], {
+    cwd,
     env: { ...baseEnv(), HEALTH_CHECK_PORT: "0", LOG_LEVEL: "info", ...env },
     stdin: "ignore",
     stdout: "pipe",
@@ -156,7 +164,7 @@ export function simulatorFlags(options: FlagOptions): string[] {
  */
 export async function spawnSimulator(args: string[], options: SpawnOptions & { command?: string[] } = {}): Promise<SimulatorProcess> {
   const command = [...(options.command ?? ingesterCommand(options)), "simulate", "--listen", "127.0.0.1:0", ...args];
-  const proc = Bun.spawn(command, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(command, { cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let firstLine!: (line: string | undefined) => void;
   const firstLineSeen = new Promise<string | undefined>((resolve) => (firstLine = resolve));
   let seen = false;
