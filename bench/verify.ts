@@ -7,12 +7,11 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
 import { migrate } from "../src/schema/migrate.ts";
 import { builtBinary } from "../test/support/binary.ts";
 import { migratedDatabase } from "../test/support/database.ts";
 import { startPostgres } from "../test/support/postgres.ts";
-import { spawnIngester, spawnSimulator, waitForCheckpoint } from "../test/support/processes.ts";
+import { openSql, spawnIngester, spawnSimulator, waitForCheckpoint } from "../test/support/processes.ts";
 import { startTimescale } from "../test/support/timescale.ts";
 import { describeMachine } from "./support/machine.ts";
 
@@ -51,7 +50,7 @@ async function measure(backend: string, url: string, compress: boolean): Promise
     await waitForCheckpoint(url, STREAM, last + 1n, 600_000, ingester);
     ingester.proc.kill("SIGTERM");
     await ingester.exited;
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const sql = openSql(url);
     if (compress) {
       for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
         await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
@@ -91,7 +90,7 @@ try {
 }
 const timescale = await startTimescale();
 try {
-  const sql = postgres(timescale.url, { max: 1, onnotice: () => {} });
+  const sql = openSql(timescale.url);
   await migrate(sql, { compressAfter: "1 day", retainFor: "3650 days" });
   await sql.end();
   results.push(...await measure("TimescaleDB 2.28.3 (PostgreSQL 15), chunks compressed", timescale.url, true));

@@ -4,9 +4,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { freshDatabase } from "./support/postgres.ts";
-import { spawnIngester, spawnSimulator } from "./support/processes.ts";
+import { openSql, spawnIngester, spawnSimulator } from "./support/processes.ts";
 
 const root = join(import.meta.dir, "..");
 const binary = join(root, "bin/tick-ingester");
@@ -28,7 +27,7 @@ test("the built binary migrates, simulates and ingests from any directory", asyn
   const flags = ["--continuum-grpc-url", address, "--database-url", db, "--start-tick", "1000", "--health-check-port", "0", "--worker-count", "2"];
   const ingester = spawnIngester({}, flags, [binary], { cwd: elsewhere });
   running.push(ingester.proc);
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   try {
     const deadline = Date.now() + 30_000;
     let next = "";

@@ -4,12 +4,12 @@
 // encoded by the ingester's own row encoder (tickRows), so the rows are identical.
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
 import { encodeTick } from "../../src/simulator/ticks.ts";
 import { decodeTick, TICK_COLUMNS, tickRows, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../../src/sink/tick-rows.ts";
 import { machineBusySeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { FIRST_TICK, workloadShape } from "./workload-ticks.ts";
+import { openSql } from "../../test/support/processes.ts";
 
 const TABLES = [
   { table: "ticks", columns: TICK_COLUMNS },
@@ -108,7 +108,7 @@ async function loadWithPsql(psql: string, url: string, parts: CopyFiles["parts"]
 }
 
 async function loadWithPostgresJs(url: string, parts: CopyFiles["parts"]) {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = openSql(url);
   try {
     await sql.begin(async (tx) => {
       for (const part of parts) {

@@ -1,10 +1,10 @@
 // One measured run of the ingester binary: a fresh migrated database, the simulator as its own
 // process, the ingester as another, sampled once a second (its /metrics counters, and CPU and
 // memory of the ingester, the simulator and PostgreSQL from /proc) from its first commit on.
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
 import { freePort } from "../../test/support/postgres.ts";
-import { spawnIngester, spawnSimulator } from "../../test/support/processes.ts";
+import { openSql, spawnIngester, spawnSimulator } from "../../test/support/processes.ts";
 import { cpuSeconds, loadAverage, machineBusySeconds, memory, threadCpuSeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { scrapeCounters, type Counters } from "./scrape.ts";
 import { scratchDatabase, type Stack } from "./stack.ts";
@@ -84,7 +84,7 @@ const SETTLE_TIMEOUT_MS = 30_000;
 export async function runIngest<T = undefined>(stack: Stack, options: IngestOptions<T>): Promise<IngestResult<T>> {
   const database = await scratchDatabase(stack);
   if (options.prepare) {
-    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    const sql = openSql(database.url);
     await options.prepare(sql).finally(() => sql.end());
   }
   const simulator = await spawnSimulator(simulatorArgs(options.workload, options.genesisMicros, options.rate), { command: [stack.binary] });
@@ -152,7 +152,7 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
     await simulator.proc.exited;
   }
 
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  const sql = openSql(database.url);
   try {
     const [counts] = await sql`
       SELECT (SELECT count(*) FROM ticks WHERE tick_number >= ${FIRST_TICK.toString()}::numeric)::int AS ticks,

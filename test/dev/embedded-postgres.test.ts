@@ -4,8 +4,8 @@ import { expect, test } from "bun:test";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { freePort, postmasterPid, startEmbeddedPostgres } from "../../src/dev/embedded-postgres.ts";
+import { openSql } from "../support/processes.ts";
 
 const asRoot = process.getuid?.() === 0;
 
@@ -62,7 +62,7 @@ test("a data folder inside a folder only its owner can enter (a clone under /roo
   const start = async () => startEmbeddedPostgres({ dataDir, port: await freePort(), password: "pw" });
   let server = await start();
   try {
-    const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+    const sql = openSql(server.url);
     await sql`CREATE TABLE kept (n int)`;
     await sql`INSERT INTO kept VALUES (42)`;
     await sql.end();
@@ -78,7 +78,7 @@ test("a data folder inside a folder only its owner can enter (a clone under /roo
     }
     await server.stop();
     server = await start();
-    const again = postgres(server.url, { max: 1, onnotice: () => {} });
+    const again = openSql(server.url);
     expect([...(await again`SELECT n FROM kept`)]).toEqual([{ n: 42 }]);
     await again.end();
   } finally {

@@ -1,16 +1,16 @@
 // Faulty content in the stream: ticks left out (fetched with GetTick), repeated, invalid and
 // undecodable (rejected with the reason), hostile strings, uint64 extremes and a 4 MiB payload.
 import { describe, expect, test } from "bun:test";
-import postgres from "postgres";
 import type { Faults } from "../../src/simulator/index.ts";
 import { BIG_NONCE, HOSTILE_TEXT, MAX_NONCE } from "../../src/simulator/index.ts";
 import { FIRST, scenario, type Scenario } from "./harness.ts";
+import { openSql } from "../support/processes.ts";
 
 const at = (offset: number) => FIRST + BigInt(offset);
 
 /** tick_number → the code of its reason, for every numbered reject. */
 async function rejectCodes(s: Scenario): Promise<Record<string, string>> {
-  const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = openSql(s.databaseUrl);
   try {
     const rows = await sql`SELECT tick_number::text AS n, split_part(reason, ':', 1) AS code FROM tick_rejects WHERE tick_number IS NOT NULL`;
     return Object.fromEntries(rows.map((r) => [r.n, r.code]));
@@ -123,7 +123,7 @@ describe("faulty ticks", () => {
         const nul = round.hostile.find((h) => h.kind === "nul")!.tick;
         await s.verify(`hostile ${round.hostile.map((h) => `+${h.tick - FIRST}:${h.kind}`).join(" ")}; ${JSON.stringify(round.env)}`, { rejected: 1 });
         expect(await rejectCodes(s)).toEqual({ [nul.toString()]: "nul_in_text" });
-        const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+        const sql = openSql(s.databaseUrl);
         try {
           const nonces = await sql`SELECT nonce::text FROM tick_transactions WHERE nonce::numeric >= ${BIG_NONCE.toString()}::numeric ORDER BY tick_transactions.nonce`;
           const wanted = round.hostile.filter((h) => h.kind.endsWith("nonce")).map((h) => (h.kind === "big-nonce" ? BIG_NONCE : MAX_NONCE));

@@ -5,14 +5,14 @@ import { expect } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Faults, Simulator, SimulatorOptions } from "../../src/simulator/index.ts";
 import { startSimulator } from "../../src/simulator/index.ts";
 import { KeyedRandom } from "../../src/simulator/random.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
-import {
+import { openSql,
   ingesterCommand,
   simulatorFlags,
   spawnIngester,
@@ -148,7 +148,7 @@ export class Scenario {
 
   /** Every tick below this one is committed. */
   async checkpoint(): Promise<bigint> {
-    const sql = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
+    const sql = openSql(this.databaseUrl);
     try {
       const [row] = await sql`SELECT next_tick::text FROM ingest_checkpoints WHERE stream = ${STREAM}`;
       return row ? BigInt(row.next_tick) : FIRST;
@@ -183,7 +183,7 @@ export class Scenario {
 
   /** Checks the database against the reference, prints the scenario's line and asserts exactly once. */
   async verify(did: string, expected: { rejected?: number; gaps?: number } = {}) {
-    const sql = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
+    const sql = openSql(this.databaseUrl);
     const verdict = await verifyTicks(sql, (n) => this.reference!.tick(n), FIRST, this.last);
     if (verdict.lost.length > 0) console.log(`first lost tick ${verdict.lost[0]}: ${await this.around(sql, verdict.lost[0]!)}`);
     await sql.end();

@@ -1,13 +1,12 @@
 // Two ingesters with the same configuration against one database: one writes, the other stands by
 // and takes over when the writer dies. The database's advisory lock is the arbiter.
 import { afterEach, expect, test } from "bun:test";
-import postgres from "postgres";
 import { BatchBuilder } from "../../src/sink/batch.ts";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { writeBatch } from "../../src/sink/timescale-writer.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, waitUntilStarted, type IngesterProcess } from "../support/processes.ts";
+import { openSql, spawnIngester, waitForCheckpoint, waitUntilStarted, type IngesterProcess } from "../support/processes.ts";
 import { freePort } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
 
@@ -74,7 +73,7 @@ test("a standby waits, says so on /ready, and takes over from the checkpoint whe
   await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 60_000, standby);
   standby.proc.kill("SIGTERM");
   expect(await standby.exited).toBe(0);
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   try {
     const verdict = await verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + BigInt(count) - 1n);
     expect(verdict).toMatchObject({ stored: count, lost: [], duplicated: [], mismatched: [] });
@@ -92,7 +91,7 @@ test("a writer whose epoch was superseded cannot commit a batch", async () => {
   cleanup.push(() => second.release());
   expect(second.epoch).toBe(first.epoch + 1n);
 
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   cleanup.push(() => sql.end());
   const batch = new BatchBuilder().finish({ batchId: 1, first: "10", last: "10", gaps: [{ first: "10", last: "10", reason: "test" }], chainBreaks: [] });
   await expect(writeBatch(sql, STREAM, first.epoch, batch)).rejects.toThrow(FencedOut);

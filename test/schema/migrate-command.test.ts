@@ -6,6 +6,7 @@ import { cli } from "../support/cli.ts";
 import { freePort, freshDatabase } from "../support/postgres.ts";
 import { startTimescale } from "../support/timescale.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
+import { openSql } from "../support/processes.ts";
 
 function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
   return stdout
@@ -18,7 +19,7 @@ function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
 const PRODUCTION = { ENV: "production" };
 
 async function recordedMigrations(url: string) {
-  const db = postgres(url, { max: 1, onnotice: () => {} });
+  const db = openSql(url);
   try {
     return (await db`SELECT name FROM tick_ingester_migrations ORDER BY name`).map((r) => r.name);
   } finally {
@@ -92,7 +93,7 @@ test("TimescaleDB: on TimescaleDB it says so and names the policy intervals", as
 }, 30_000);
 
 async function tablesIn(url: string) {
-  const db = postgres(url, { max: 1, onnotice: () => {} });
+  const db = openSql(url);
   try {
     return (await db`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`).map((r) => r.tablename);
   } finally {
@@ -122,7 +123,7 @@ test("TimescaleDB installed but not preloaded: exits 1 within seconds naming sha
 test("TimescaleDB: a role that may not create the extension is told so, and nothing is applied", async () => {
   const timescale = await startTimescale();
   const role = `migrator_${process.pid}`;
-  const admin = postgres(timescale.url, { max: 1, onnotice: () => {} });
+  const admin = openSql(timescale.url);
   try {
     // It may create tables (the numbered migrations) but not extensions: no CREATE on the database.
     await admin.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'migrator-password'`);

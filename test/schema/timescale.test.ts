@@ -1,11 +1,12 @@
 // The schema on a real TimescaleDB server (2.28.3 on PostgreSQL 15, test/support/timescale.ts):
 // hypertables, compression, policies, and lookups and repeated ticks on a compressed chunk.
 import { afterEach, describe, expect, test } from "bun:test";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { migrate, MigrationError } from "../../src/schema/migrate.ts";
 import { migrations } from "../../src/schema/migrations.ts";
 import { startTimescale, type TestTimescale } from "../support/timescale.ts";
 import { compressedBatchesRead } from "./plans.ts";
+import { openSql } from "../support/processes.ts";
 
 const defaults = { compressAfter: "1 day", retainFor: "7 days" };
 const TICK_TABLES = ["tick_transactions", "ticks", "vdf_proofs"];
@@ -15,7 +16,7 @@ let sql: postgres.Sql | undefined;
 
 async function connect() {
   server = await startTimescale();
-  sql = postgres(server.url, { max: 1, onnotice: () => {} });
+  sql = openSql(server.url);
   return sql;
 }
 

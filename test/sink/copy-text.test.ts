@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
 import { copyBytea, copyRow, copyText, copyTimestamp } from "../../src/sink/copy-text.ts";
 import { freshDatabase } from "../support/postgres.ts";
+import { openSql } from "../support/processes.ts";
 
-const sql = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
+const sql = openSql(await freshDatabase());
 afterAll(() => sql.end());
 
 const hostile = [

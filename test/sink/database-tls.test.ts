@@ -6,11 +6,10 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { certificateHint, connectDatabase } from "../../src/sink/database.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../support/processes.ts";
+import { openSql, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { freshDatabase, startPostgres } from "../support/postgres.ts";
 import { cli } from "../support/cli.ts";
 
@@ -47,7 +46,7 @@ const server = await startPostgres({
     "-c", "listen_addresses=127.0.0.1,127.0.0.2",
   ],
 });
-const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+const admin = openSql(server.url);
 await admin`CREATE ROLE cleartext LOGIN PASSWORD 'cleartext-pw'`;
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {

@@ -1,10 +1,11 @@
 // Every connection has a time limit on its statements, and the lock's connection has the server's
 // TCP keepalives set, so that a writer whose host vanished loses its lock in seconds.
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { connectDatabase, KEEPALIVE_COUNT, KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S } from "../../src/sink/database.ts";
 import { Lease } from "../../src/sink/lease.ts";
 import { migratedDatabase } from "../support/database.ts";
+import { openSql } from "../support/processes.ts";
 
 const db = await migratedDatabase();
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -39,7 +40,7 @@ test("a takeover that waits past the statement timeout for the old writer's batc
   const signal = new AbortController().signal;
   const old = await Lease.acquire(db, { statementTimeoutMs: 10_000 }, { stream: "t", holder: "old", signal, onStandby: () => {}, onLost: () => {} });
   // A batch of the old writer, stuck (its host gone): it holds the lease row until it ends.
-  const stuck = postgres(db, { max: 1, onnotice: () => {} });
+  const stuck = openSql(db);
   cleanup.push(() => stuck.end());
   let finishBatch!: () => void;
   const batchDone = new Promise<void>((resolve) => (finishBatch = resolve));

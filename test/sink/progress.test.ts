@@ -1,10 +1,10 @@
 // The checkpoint and the committed ranges against a real PostgreSQL server: only the current
 // writer (the lease's epoch) may move the checkpoint or delete ranges.
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../../src/sink/progress.ts";
 import { migratedDatabase } from "../support/database.ts";
+import { openSql } from "../support/processes.ts";
 
 const DATABASE = { statementTimeoutMs: 10_000 };
 const STREAM = "progress";
@@ -18,7 +18,7 @@ const acquire = (db: string, holder: string) =>
 
 test("a deposed writer can neither move the checkpoint nor delete the new writer's ranges", async () => {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   cleanup.push(() => sql.end());
   const deposed = await acquire(db, "deposed");
   expect(await initCheckpoint(sql, STREAM, deposed.epoch, 100n)).toBe(100n);
@@ -37,7 +37,7 @@ test("a deposed writer can neither move the checkpoint nor delete the new writer
 
 test("a deposed writer cannot set a first checkpoint", async () => {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   cleanup.push(() => sql.end());
   const deposed = await acquire(db, "deposed");
   await deposed.release();
@@ -49,9 +49,9 @@ test("a deposed writer cannot set a first checkpoint", async () => {
 
 test("the checkpoint and the ranges are read in one snapshot, even when a checkpoint is saved between the two reads", async () => {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
-  const other = postgres(db, { max: 1, onnotice: () => {} });
-  const watcher = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
+  const other = openSql(db);
+  const watcher = openSql(db);
   cleanup.push(() => sql.end(), () => other.end(), () => watcher.end());
   const writer = await acquire(db, "writer");
   cleanup.push(() => writer.release());

@@ -10,6 +10,7 @@ import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { commitBatch, resolveAttempt, writeBatch, type Attempt, type CommitOptions } from "../../src/sink/timescale-writer.ts";
 import { startCuttingProxy } from "../support/cutting-proxy.ts";
 import { migratedDatabase } from "../support/database.ts";
+import { openSql } from "../support/processes.ts";
 
 const DATABASE = { statementTimeoutMs: 10_000 };
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -19,7 +20,7 @@ afterAll(async () => {
 
 async function setUp(stream: string) {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   const lease = await Lease.acquire(db, DATABASE, { stream, signal: new AbortController().signal, onStandby: () => {}, onLost: () => {} });
   cleanup.push(() => sql.end(), () => lease.release());
   return { db, sql, lease };
@@ -136,7 +137,7 @@ test("each failed attempt is reported as it happens, with the batch it belongs t
   const { db, lease } = await setUp("w");
   const proxy = await startCuttingProxy(db);
   cleanup.push(() => proxy.stop());
-  const viaProxy = postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const viaProxy = openSql(proxy.url);
   cleanup.push(() => viaProxy.end({ timeout: 0 }));
   proxy.rule = { statement: "begin", when: "before" };
   const seen: string[] = [];
@@ -147,7 +148,7 @@ test("each failed attempt is reported as it happens, with the batch it belongs t
         seen.push(`${attempt}:${batch.batchId}:${batch.first}-${batch.last}`);
         if (attempt === 3) proxy.rule = undefined;
       },
-      renew: () => postgres(proxy.url, { max: 1, onnotice: () => {} }),
+      renew: () => openSql(proxy.url),
     },
   });
   await writing;
@@ -158,7 +159,7 @@ test("a commit whose answer was lost is not written twice, even for a batch with
   const { db, sql, lease } = await setUp("w");
   const proxy = await startCuttingProxy(db);
   cleanup.push(() => proxy.stop());
-  const viaProxy = postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const viaProxy = openSql(proxy.url);
   cleanup.push(() => viaProxy.end({ timeout: 0 }));
   const builder = new BatchBuilder();
   builder.addReject({ code: "undecodable", detail: "not a valid Tick message", rawBase64: "AAEC" });
@@ -180,7 +181,7 @@ test("a deposed writer whose attempts failed does not take the new writer's rang
   cleanup.push(() => proxy.stop());
   // The old writer's connection breaks at every transaction's start, as in a partition.
   proxy.rule = { statement: "begin", when: "before" };
-  const connect = () => postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const connect = () => openSql(proxy.url);
   let outcome: string | undefined;
   const old = commitBatch(connect(), stream, lease.epoch, batchOf(100n, 119n), {
     attemptTimeoutMs: 20_000,
@@ -210,7 +211,7 @@ test("while the previous attempt's outcome cannot be learnt, nothing is written 
   await sql.unsafe(`CREATE FUNCTION public.txid_status(bigint) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'permission denied for function txid_status'; END $$`);
   const refusing = postgres(db, { max: 1, onnotice: () => {}, connection: { search_path: "public, pg_catalog" } });
   cleanup.push(() => refusing.end());
-  const connect = () => postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const connect = () => openSql(proxy.url);
   proxy.rule = { statement: "commit", when: "after" };
   const errors: string[] = [];
   const committed = await commitBatch(connect(), "w", lease.epoch, batchOf(70n, 79n), {
@@ -250,7 +251,7 @@ test("after a server restart a reused transaction id is not taken for the attemp
 
 test("an attempt whose transaction is still running (its session not yet noticed dead) is ended before it is judged", async () => {
   const { db, sql } = await setUp("w");
-  const stale = postgres(db, { max: 1, onnotice: () => {} });
+  const stale = openSql(db);
   cleanup.push(() => stale.end({ timeout: 0 }));
   let noted!: (attempt: Attempt) => void;
   const attempt = new Promise<Attempt>((resolve) => (noted = resolve));

@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { redactUrl } from "../../src/config/values.ts";
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../../src/dev/embedded-postgres.ts";
 import { probeDatabase } from "../../src/ops/probe-database.ts";
+import { openSql } from "./processes.ts";
 
 export { freePort };
 
@@ -82,7 +83,7 @@ let counter = 0;
 /** A new, empty database on the test server; returns its URL. */
 export async function freshDatabase(adminUrl = testServerUrl()): Promise<string> {
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const sql = openSql(adminUrl);
   try {
     await sql.unsafe(`CREATE DATABASE ${name}`);
   } finally {
