@@ -4,12 +4,13 @@ import { expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { baseEnv } from "./support/processes.ts";
 
 const main = join(import.meta.dir, "../src/demo/main.ts");
 
 function startDemo(args: string[]) {
   const proc = Bun.spawn(["bun", main, ...args], {
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp" },
+    env: baseEnv(),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -2,11 +2,10 @@
 import { expect, test } from "bun:test";
 import { createServer } from "node:net";
 import postgres from "postgres";
-import { cli } from "../support/cli.ts";
 import { freePort, freshDatabase } from "../support/postgres.ts";
 import { startTimescale } from "../support/timescale.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
-import { openSql } from "../support/processes.ts";
+import { cli, openSql } from "../support/processes.ts";
 
 function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
   return stdout

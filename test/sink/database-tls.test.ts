@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { certificateHint, connectDatabase } from "../../src/sink/database.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { openSql, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
+import { cli, openSql, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { freshDatabase, startPostgres } from "../support/postgres.ts";
-import { cli } from "../support/cli.ts";
 
 const fixtures = join(import.meta.dir, "../fixtures/tls");
 const CA = join(fixtures, "ca.pem");

@@ -49,6 +49,13 @@ export function spawnIngester(
   return { proc, output, exited: drained.then(() => proc.exited) };
 }
 
+/** A command of the command line as a user meets it, run from `/`: its exit status and its output. */
+export async function cli(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn(["bun", main, ...args], { env: { ...baseEnv(), ...env }, cwd: "/", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
 /** Keeps reading a child's stdout and stderr (so it never blocks on a full pipe); `onStdout` sees
  * stdout as it grows. */
 export function collectOutput(proc: Bun.Subprocess<"ignore", "pipe", "pipe">, onStdout?: (stdout: string) => void) {
