@@ -4,7 +4,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
+import { metricsPage, spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
 
 const FIRST = 51_548_050_841n;
 
@@ -49,7 +49,7 @@ test("GetTick refused during a backfill: logged, counted, and /ready says so", a
   expect(body.checks).toContain("get_tick");
   await waitForOutput(proc, "Not ready");
   expect(proc.output()).toMatch(/GetTick failing for [^\n]*PERMISSION_DENIED: GetTick is not allowed for this client/);
-  expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/tick_ingester_get_tick_failures_total\{code="PERMISSION_DENIED"\} [1-9]/);
+  expect(await metricsPage(healthPort(proc))).toMatch(/tick_ingester_get_tick_failures_total\{code="PERMISSION_DENIED"\} [1-9]/);
 }, 60_000);
 
 test("timestamps of 0, older than RETAIN_FOR and in the future: stored, counted, logged once each; the future does not hide the lag", async () => {
@@ -74,7 +74,7 @@ test("timestamps of 0, older than RETAIN_FOR and in the future: stored, counted,
     expect(output.split(message).length - 1).toBe(1);
   }
   const base = `http://127.0.0.1:${healthPort(proc)}`;
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const metrics = await metricsPage(healthPort(proc));
   expect(metrics).toContain('tick_ingester_untimely_ticks_total{kind="zero"} 1');
   expect(metrics).toContain('tick_ingester_untimely_ticks_total{kind="future"} 1');
   expect(metrics).toContain(`tick_ingester_untimely_ticks_total{kind="expired"} ${count - 2n}`);

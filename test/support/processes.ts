@@ -49,6 +49,16 @@ export function spawnIngester(
   return { proc, output, exited: drained.then(() => proc.exited) };
 }
 
+/** The ingester's /metrics page on its health port; undefined while it does not answer (starting, or gone). */
+export async function metricsPage(port: number): Promise<string | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? await response.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A command of the command line as a user meets it, run from `/`: its exit status and its output. */
 export async function cli(args: string[], env: Record<string, string> = {}) {
   const proc = Bun.spawn(["bun", main, ...args], { env: { ...baseEnv(), ...env }, cwd: "/", stdout: "pipe", stderr: "pipe" });
