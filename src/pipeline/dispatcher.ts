@@ -1,6 +1,7 @@
-// Groups ticks, in stream order, into batches of BATCH_SIZE ticks or BATCH_BYTES bytes (or
-// whatever arrived within FLUSH_INTERVAL) and streams each batch into the ring of the least busy
-// Worker. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
+// Groups ticks, in stream order, into batches and streams each batch into the ring of the Worker
+// with the most idle writers. A batch closes as soon as a writer of its Worker is idle (the stream
+// is live: send what is there now), else it grows while every writer is busy (the stream is ahead)
+// until BATCH_SIZE ticks, BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes first. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
 // counts, rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
@@ -61,6 +62,8 @@ export class Dispatcher {
   private inFlight = 0;
   private bytesInFlight = 0;
   private readonly workerLoad: number[];
+  /** Per Worker: its closed batches not yet fully committed, each held or queued by one of its writers. */
+  private readonly batchesOut: number[];
   /** Closed batches not yet fully committed, oldest first: their Worker, ticks still to commit, bytes, and when closed. */
   private readonly closed = new Map<number, { worker: number; remaining: number; bytes: number; since: number }>();
   private roomWaiters: Array<() => void> = [];
@@ -75,6 +78,7 @@ export class Dispatcher {
     private readonly signal: AbortSignal,
   ) {
     this.workerLoad = new Array(pool.size).fill(0);
+    this.batchesOut = new Array(pool.size).fill(0);
     signal.addEventListener("abort", () => this.wakeRoomWaiters());
   }
 
@@ -102,7 +106,7 @@ export class Dispatcher {
       if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
         this.count(batch, n, chainBreak);
         this.hold(batch, raw.byteLength);
-        if (this.isFull(batch) && !this.tryClose()) return this.flush();
+        if (this.isReady(batch) && !this.tryClose()) return this.flush();
         return;
       }
     }
@@ -111,7 +115,7 @@ export class Dispatcher {
       await this.pool.send(batch.worker, RecordType.Tick, raw, false);
       this.count(batch, n, chainBreak);
       this.hold(batch, raw.byteLength);
-      await this.closeIfFull(batch);
+      await this.closeIfReady(batch);
     });
   }
 
@@ -124,7 +128,7 @@ export class Dispatcher {
       await this.pool.send(batch.worker, RecordType.Reject, body);
       if (n !== undefined) this.count(batch, n);
       this.hold(batch, body.byteLength);
-      await this.closeIfFull(batch);
+      await this.closeIfReady(batch);
     });
   }
 
@@ -136,7 +140,7 @@ export class Dispatcher {
       const previous = batch.gaps.at(-1);
       if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
       else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
-      await this.closeIfFull(batch);
+      await this.closeIfReady(batch);
     });
   }
 
@@ -169,8 +173,11 @@ export class Dispatcher {
       if (batch.remaining <= 0) {
         this.bytesInFlight -= batch.bytes;
         this.closed.delete(report.batchId);
+        this.batchesOut[batch.worker]!--;
       }
     }
+    // A writer came free: the open batch need not wait for more ticks.
+    if (this.open && this.isReady(this.open)) void this.flush().catch(() => {});
     if (this.hasRoom()) this.wakeRoomWaiters();
   }
 
@@ -212,19 +219,35 @@ export class Dispatcher {
   }
 
   private openBatch(): OpenBatch {
-    const worker = this.workerLoad.indexOf(Math.min(...this.workerLoad));
+    const worker = this.leastBusyWorker();
     const batchId = this.nextBatchId++;
     const timer = setTimeout(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
     this.open = { batchId, worker, ticks: 0, bytes: 0, gaps: [], chainBreaks: [], timer };
     return this.open;
   }
 
-  private isFull(batch: OpenBatch) {
-    return batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes;
+  /** The Worker with the most idle writers; of those, the one with the fewest ticks to commit. */
+  private leastBusyWorker(): number {
+    let best = 0;
+    for (let w = 1; w < this.workerLoad.length; w++) {
+      const idle = this.idleWriters(w) - this.idleWriters(best);
+      if (idle > 0 || (idle === 0 && this.workerLoad[w]! < this.workerLoad[best]!)) best = w;
+    }
+    return best;
   }
 
-  private async closeIfFull(batch: OpenBatch) {
-    if (this.isFull(batch)) await this.close();
+  private idleWriters(worker: number) {
+    return this.pool.writersOf[worker]! - this.batchesOut[worker]!;
+  }
+
+  /** Full, or holding something that an idle writer of its Worker can commit now. */
+  private isReady(batch: OpenBatch) {
+    if (batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes) return true;
+    return (batch.ticks > 0 || batch.bytes > 0) && this.idleWriters(batch.worker) > 0;
+  }
+
+  private async closeIfReady(batch: OpenBatch) {
+    if (this.isReady(batch)) await this.close();
   }
 
   private async close() {
@@ -250,6 +273,7 @@ export class Dispatcher {
     clearTimeout(batch.timer);
     if (batch.ticks > 0 || batch.bytes > 0) {
       this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, bytes: batch.bytes, since: Date.now() });
+      this.batchesOut[batch.worker]!++;
     }
   }
 
