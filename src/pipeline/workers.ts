@@ -38,8 +38,6 @@ interface Member {
 
 export class WorkerPool {
   private readonly members: Member[] = [];
-  /** Batch writers on each thread: how many batches it commits at once. */
-  readonly writersOf: number[] = [];
   /** Rejects when a Worker dies, so that nothing waits for one that will never answer. */
   private readonly death: Promise<never>;
   private died!: (reason: Error) => void;
@@ -81,7 +79,6 @@ export class WorkerPool {
       });
       worker.onerror = (event) => onDeath(event.message);
       const share = Math.floor(writers / threads) + (index < writers % threads ? 1 : 0);
-      this.writersOf.push(share);
       worker.postMessage({ type: "init", index, writers: share, ring: buffers, sink } satisfies WorkerInit);
       this.members.push(member);
     }

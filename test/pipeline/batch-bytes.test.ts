@@ -12,9 +12,9 @@ function recordingPool() {
     if (type === RecordType.End) ends.push(decodeJson<BatchEnd>(body));
     return true;
   };
-  // Its one writer never commits, so it is busy from the first batch on; each test opens with a
-  // tick that takes it, and the batches after grow until their bounds close them.
-  const pool = { size: 1, writersOf: [1], trySend: (_w: number, type: number, body: Uint8Array) => record(type, body), send: async (_w: number, type: number, body: Uint8Array) => void record(type, body) };
+  // Its one Worker never commits, so it is busy from the first batch on; each test opens with a
+  // tick that makes it so, and the batches after grow until their bounds close them.
+  const pool = { size: 1, trySend: (_w: number, type: number, body: Uint8Array) => record(type, body), send: async (_w: number, type: number, body: Uint8Array) => void record(type, body) };
   return { pool: pool as unknown as WorkerPool, ends };
 }
 

@@ -1,5 +1,5 @@
-// When a batch closes: at once when a writer is idle (the stream is live), and only at its bounds
-// while every writer is busy (the stream is ahead). Event order, not a stopwatch: FLUSH_INTERVAL is
+// When a batch closes: at once when its Worker has nothing to commit (the stream is live), and only
+// at its bounds while the Worker is busy (the stream is ahead). Event order, not a stopwatch: FLUSH_INTERVAL is
 // a minute, so any batch that closes here closed without waiting for it.
 // The Worker pool is faked: this tests only where the dispatcher closes batches.
 import { expect, test } from "bun:test";
@@ -7,13 +7,13 @@ import { decodeJson, RecordType, type BatchEnd, type CommitReport } from "../../
 import { Dispatcher } from "../../src/pipeline/dispatcher.ts";
 import type { WorkerPool } from "../../src/pipeline/workers.ts";
 
-function recordingPool(writersOf: number[]) {
+function recordingPool(workers: number) {
   const ends: BatchEnd[] = [];
   const record = (type: number, body: Uint8Array) => {
     if (type === RecordType.End) ends.push(decodeJson<BatchEnd>(body));
     return true;
   };
-  const pool = { size: writersOf.length, writersOf, trySend: (_w: number, type: number, body: Uint8Array) => record(type, body), send: async (_w: number, type: number, body: Uint8Array) => void record(type, body) };
+  const pool = { size: workers, trySend: (_w: number, type: number, body: Uint8Array) => record(type, body), send: async (_w: number, type: number, body: Uint8Array) => void record(type, body) };
   return { pool: pool as unknown as WorkerPool, ends };
 }
 
@@ -24,26 +24,26 @@ function committed(end: BatchEnd): CommitReport {
   return { type: "committed", batchId: end.batchId, first: end.first, last: end.last, ticks: 0, rejects: {}, gapTicks: 0, chainBreaks: 0, rows: { ticks: 0, vdf_proofs: 0, tick_transactions: 0 }, writeSeconds: 0, retries: 0 };
 }
 
-test("with an idle writer a single tick is sent at once, without waiting for FLUSH_INTERVAL", async () => {
-  const { pool, ends } = recordingPool([1]);
+test("with an idle Worker a single tick is sent at once, without waiting for FLUSH_INTERVAL", async () => {
+  const { pool, ends } = recordingPool(1);
   const dispatcher = new Dispatcher(pool, options, new AbortController().signal);
   await dispatcher.tick(1n, new Uint8Array(10));
   expect(ranges(ends)).toEqual([["1", "1"]]);
 });
 
-test("each idle writer gets a batch of its own, on the Worker where it is idle", async () => {
-  const { pool, ends } = recordingPool([2, 1]);
+test("each idle Worker gets a batch of its own", async () => {
+  const { pool, ends } = recordingPool(2);
   const dispatcher = new Dispatcher(pool, options, new AbortController().signal);
-  for (let n = 1n; n <= 4n; n++) await dispatcher.tick(n, new Uint8Array(10));
-  // Three writers, three batches of one tick; the fourth tick waits for a writer.
-  expect(ranges(ends)).toEqual([["1", "1"], ["2", "2"], ["3", "3"]]);
+  for (let n = 1n; n <= 3n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  // Two Workers, two batches of one tick; the third tick waits for one of them.
+  expect(ranges(ends)).toEqual([["1", "1"], ["2", "2"]]);
 });
 
-test("while every writer is busy the batch grows, up to BATCH_SIZE, and closes when a writer commits", async () => {
-  const { pool, ends } = recordingPool([1]);
+test("while its Worker is busy the batch grows, up to BATCH_SIZE, and closes when the Worker commits", async () => {
+  const { pool, ends } = recordingPool(1);
   const dispatcher = new Dispatcher(pool, options, new AbortController().signal);
   for (let n = 1n; n <= 9n; n++) await dispatcher.tick(n, new Uint8Array(10));
-  // Tick 1 took the writer; 2-6 filled a batch of BATCH_SIZE; 7-9 wait in the open batch.
+  // Tick 1 keeps the Worker busy; 2-6 filled a batch of BATCH_SIZE; 7-9 wait in the open batch.
   expect(ranges(ends)).toEqual([["1", "1"], ["2", "6"]]);
   dispatcher.committed(committed(ends[0]!));
   await dispatcher.flush(); // runs after the close that the commit started
@@ -51,7 +51,7 @@ test("while every writer is busy the batch grows, up to BATCH_SIZE, and closes w
 });
 
 test("a commit with no open batch closes nothing, and the next tick goes at once", async () => {
-  const { pool, ends } = recordingPool([1]);
+  const { pool, ends } = recordingPool(1);
   const dispatcher = new Dispatcher(pool, options, new AbortController().signal);
   await dispatcher.tick(1n, new Uint8Array(10));
   dispatcher.committed(committed(ends[0]!));
