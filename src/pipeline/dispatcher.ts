@@ -1,10 +1,11 @@
 // Groups ticks, in stream order, into batches and streams each batch into the ring of the least
-// busy Worker. A batch closes as soon as its Worker has nothing else to commit (the stream is live:
-// send what is there now); while the Worker is busy (the stream is ahead) it grows until BATCH_SIZE
-// ticks, BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes first. One small
-// batch per Worker at a time keeps latency at about one commit; more small ones (one per writer)
-// would cost the two shared cores a transaction per few ticks at full speed (measured: 0.6x the
-// throughput), so the Worker's other writers take only full batches. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
+// busy Worker. While the stream is live (fewer than BATCH_SIZE ticks wait for their commit) a batch
+// closes as soon as its Worker has nothing else to commit: send what is there now. Otherwise (the
+// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks, BATCH_BYTES bytes or
+// FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
+// latency at about one commit; small batches at full speed would cost the two shared cores a
+// transaction per few ticks (measured: 0.6x the peer's throughput with one per idle writer, 0.7x
+// with one per idle Worker), so full speed gets full batches. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
 // counts, rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
@@ -239,10 +240,11 @@ export class Dispatcher {
     return best;
   }
 
-  /** Full, or holding something that its Worker, idle, can commit now. */
+  /** Full, or the stream is live and its Worker, idle, can commit what it holds now. */
   private isReady(batch: OpenBatch) {
     if (batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes) return true;
-    return (batch.ticks > 0 || batch.bytes > 0) && this.batchesOut[batch.worker] === 0;
+    const live = this.inFlight < this.options.batchSize;
+    return live && (batch.ticks > 0 || batch.bytes > 0) && this.batchesOut[batch.worker] === 0;
   }
 
   private async closeIfReady(batch: OpenBatch) {

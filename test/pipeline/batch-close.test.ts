@@ -60,3 +60,20 @@ test("a commit with no open batch closes nothing, and the next tick goes at once
   await dispatcher.tick(2n, new Uint8Array(10));
   expect(ranges(ends)).toEqual([["1", "1"], ["2", "2"]]);
 });
+
+test("while BATCH_SIZE ticks or more wait for their commit the stream is ahead: an idle Worker gets only full batches", async () => {
+  const { pool, ends } = recordingPool(2);
+  const dispatcher = new Dispatcher(pool, options, new AbortController().signal);
+  for (let n = 1n; n <= 12n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  // Tick 1 to Worker 0, tick 2 to Worker 1, then full batches: 3-7 to Worker 0, 8-12 to Worker 1.
+  expect(ranges(ends)).toEqual([["1", "1"], ["2", "2"], ["3", "7"], ["8", "12"]]);
+  dispatcher.committed(committed(ends[0]!));
+  dispatcher.committed(committed(ends[2]!));
+  // Worker 0 is idle, but 6 ticks (2, 8-12) still wait: tick 13 waits for more.
+  await dispatcher.tick(13n, new Uint8Array(10));
+  expect(ends.length).toBe(4);
+  dispatcher.committed(committed(ends[1]!));
+  await dispatcher.flush(); // runs after the close that the commit started, if any
+  // 6 ticks (8-13) wait: still ahead; only the flush closed it.
+  expect(ranges(ends).slice(4)).toEqual([["13", "13"]]);
+});
