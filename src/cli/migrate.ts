@@ -1,27 +1,33 @@
 // `tick-ingester migrate`: applies the schema embedded in the binary and says what it did.
-import postgres from "postgres";
 import type { MigrateConfig } from "../config/ingester.ts";
 import { redactUrl } from "../config/values.ts";
 import { createLogger } from "../ops/logger.ts";
 import { describeMigration, migrate, MigrationError } from "../schema/migrate.ts";
+import { certificateHint, connectDatabase } from "../sink/database.ts";
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 
 export async function migrateCommand(config: MigrateConfig): Promise<number> {
   const url = config.databaseUrl!; // checkMigrate requires it
   const logger = createLogger({ env: config.env, level: config.logLevel, serviceName: config.serviceName });
-  const sql = postgres(url, {
-    max: 1,
-    connect_timeout: CONNECT_TIMEOUT_SECONDS,
-    onnotice: () => {},
-    connection: { application_name: "tick-ingester migrate" },
-  });
+  let sql: ReturnType<typeof connectDatabase>;
+  try {
+    // No statement limit: a migration may rightly run long (a table with rows becoming a hypertable).
+    sql = connectDatabase(url, { statementTimeoutMs: 0, caFile: config.databaseCaFile }, {
+      max: 1,
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      connection: { application_name: "tick-ingester migrate" },
+    });
+  } catch (error) {
+    return fail(messageOf(error));
+  }
   try {
     try {
       await answerWithin(sql`SELECT 1`, CONNECT_TIMEOUT_SECONDS);
     } catch (error) {
       await sql.end({ timeout: 0 });
-      return fail(`cannot connect to the database at ${redactUrl(url)}: ${messageOf(error)}`);
+      const hint = certificateHint(error as { code?: unknown });
+      return fail(`cannot connect to the database at ${redactUrl(url)}: ${messageOf(error)}${hint ? ` (${hint})` : ""}`);
     }
     const result = await migrate(sql, config);
     for (const name of result.applied) logger.info({ migration: name }, `applied migration ${name}`);

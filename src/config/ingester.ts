@@ -74,6 +74,7 @@ export function checkIngester(config: IngesterConfig): string[] {
 // Its logs follow the same variables as run's.
 export const migrateFields = {
   ...databaseFields,
+  databaseCaFile: ingesterFields.databaseCaFile,
   ...policyFields,
   serviceName: ingesterFields.serviceName,
   env: ingesterFields.env,

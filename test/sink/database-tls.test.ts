@@ -11,7 +11,8 @@ import { certificateHint, connectDatabase } from "../../src/sink/database.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { spawnIngester, waitForCheckpoint } from "../support/ingester.ts";
-import { startPostgres } from "../support/postgres.ts";
+import { freshDatabase, startPostgres } from "../support/postgres.ts";
+import { cli } from "../support/cli.ts";
 
 const fixtures = join(import.meta.dir, "../fixtures/tls");
 const CA = join(fixtures, "ca.pem");
@@ -138,4 +139,20 @@ test("the ingester writes over verify-full with DATABASE_CA_FILE, and refuses to
   await waitForCheckpoint(plain, "tls-db", FIRST + 2000n, 30_000, proc);
   proc.proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
+}, 60_000);
+
+test("migrate connects as run does: verify-full with DATABASE_CA_FILE, and a wrong host name refused", async () => {
+  const db = new URL(await freshDatabase(server.url));
+  db.search = "?sslmode=verify-full";
+  const migrateAt = (host: string) => {
+    db.hostname = host;
+    return cli(["migrate"], { DATABASE_URL: db.toString(), DATABASE_CA_FILE: CA });
+  };
+  const refused = await migrateAt("127.0.0.2");
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("the server's certificate is not for the host in DATABASE_URL");
+  expect(refused.stderr).not.toContain("test-password");
+  const applied = await migrateAt("localhost");
+  expect(applied.stderr).toBe("");
+  expect(applied.code).toBe(0);
 }, 60_000);
