@@ -4,9 +4,10 @@
 // stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks, BATCH_BYTES bytes or
 // FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
 // latency at about one commit; small batches at full speed would cost the two shared cores a
-// transaction per few ticks (measured: 0.6x the peer's throughput with one per idle writer, 0.7x
-// with one per idle Worker), so full speed gets full batches. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
-// counts, rejects included): when the database falls behind, the caller waits here, stops reading
+// transaction per few ticks (measured: with one per idle writer the ingester fell behind at
+// 10,000 ticks/s), so full speed gets full batches (bench/RESULTS.md, issue 17).
+// It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record counts,
+// rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
 import {
@@ -180,7 +181,7 @@ export class Dispatcher {
         this.batchesOut[batch.worker]!--;
       }
     }
-    // A writer came free: the open batch need not wait for more ticks.
+    // Its Worker may be idle now: the open batch need not wait for more ticks.
     if (this.open && this.isReady(this.open)) void this.flush().catch(() => {});
     if (this.hasRoom()) this.wakeRoomWaiters();
   }
@@ -235,7 +236,8 @@ export class Dispatcher {
     let best = 0;
     for (let w = 1; w < this.workerLoad.length; w++) {
       const idle = this.batchesOut[w] === 0;
-      if (idle !== (this.batchesOut[best] === 0) ? idle : this.workerLoad[w]! < this.workerLoad[best]!) best = w;
+      const bestIdle = this.batchesOut[best] === 0;
+      if ((idle && !bestIdle) || (idle === bestIdle && this.workerLoad[w]! < this.workerLoad[best]!)) best = w;
     }
     return best;
   }
