@@ -1,7 +1,13 @@
-// Groups ticks, in stream order, into batches of BATCH_SIZE ticks or BATCH_BYTES bytes (or
-// whatever arrived within FLUSH_INTERVAL) and streams each batch into the ring of the least busy
-// Worker. It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record
-// counts, rejects included): when the database falls behind, the caller waits here, stops reading
+// Groups ticks, in stream order, into batches and streams each batch into the ring of the least
+// busy Worker. While the stream is live (fewer than BATCH_SIZE ticks wait for their commit) a batch
+// closes as soon as its Worker has nothing else to commit: send what is there now. Otherwise (the
+// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks, BATCH_BYTES bytes or
+// FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
+// latency at about one commit; small batches at full speed would cost the two shared cores a
+// transaction per few ticks (measured: with one per idle writer the ingester fell behind at
+// 10,000 ticks/s), so full speed gets full batches (bench/RESULTS.md, issue 17).
+// It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record counts,
+// rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
 import type { BatchEnd, ChainBreak, ChainBreakRecord, CommitReport, GapRecord, RejectRecord } from "../sink/records.ts";
@@ -53,6 +59,8 @@ export class Dispatcher {
   private inFlight = 0;
   private bytesInFlight = 0;
   private readonly workerLoad: number[];
+  /** Per Worker: its closed batches not yet fully committed. */
+  private readonly batchesOut: number[];
   /** Closed batches not yet fully committed, oldest first: their Worker, ticks still to commit, bytes, and when closed. */
   private readonly closed = new Map<number, { worker: number; remaining: number; bytes: number; since: number }>();
   private roomWaiters: Array<() => void> = [];
@@ -67,6 +75,7 @@ export class Dispatcher {
     private readonly signal: AbortSignal,
   ) {
     this.workerLoad = new Array(pool.size).fill(0);
+    this.batchesOut = new Array(pool.size).fill(0);
     signal.addEventListener("abort", () => this.wakeRoomWaiters());
   }
 
@@ -94,7 +103,7 @@ export class Dispatcher {
       if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
         this.count(batch, n, chainBreak);
         this.hold(batch, raw.byteLength);
-        if (this.isFull(batch) && !this.tryClose()) return this.flush();
+        if (this.isReady(batch) && !this.tryClose()) return this.flush();
         return;
       }
     }
@@ -103,7 +112,7 @@ export class Dispatcher {
       await this.pool.send(batch.worker, RecordType.Tick, raw, false);
       this.count(batch, n, chainBreak);
       this.hold(batch, raw.byteLength);
-      await this.closeIfFull(batch);
+      await this.closeIfReady(batch);
     });
   }
 
@@ -116,7 +125,7 @@ export class Dispatcher {
       await this.pool.send(batch.worker, RecordType.Reject, body);
       if (n !== undefined) this.count(batch, n);
       this.hold(batch, body.byteLength);
-      await this.closeIfFull(batch);
+      await this.closeIfReady(batch);
     });
   }
 
@@ -128,7 +137,7 @@ export class Dispatcher {
       const previous = batch.gaps.at(-1);
       if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
       else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
-      await this.closeIfFull(batch);
+      await this.closeIfReady(batch);
     });
   }
 
@@ -161,8 +170,11 @@ export class Dispatcher {
       if (batch.remaining <= 0) {
         this.bytesInFlight -= batch.bytes;
         this.closed.delete(report.batchId);
+        this.batchesOut[batch.worker]!--;
       }
     }
+    // Its Worker may be idle now: the open batch need not wait for more ticks.
+    if (this.open && this.isReady(this.open)) void this.flush().catch(() => {});
     if (this.hasRoom()) this.wakeRoomWaiters();
   }
 
@@ -204,19 +216,33 @@ export class Dispatcher {
   }
 
   private openBatch(): OpenBatch {
-    const worker = this.workerLoad.indexOf(Math.min(...this.workerLoad));
+    const worker = this.leastBusyWorker();
     const batchId = this.nextBatchId++;
     const timer = setTimeout(() => void this.flush().catch(() => {}), this.options.flushIntervalMs);
     this.open = { batchId, worker, ticks: 0, bytes: 0, gaps: [], chainBreaks: [], timer };
     return this.open;
   }
 
-  private isFull(batch: OpenBatch) {
-    return batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes;
+  /** A Worker with nothing to commit if there is one; else the one with the fewest ticks to commit. */
+  private leastBusyWorker(): number {
+    let best = 0;
+    for (let w = 1; w < this.workerLoad.length; w++) {
+      const idle = this.batchesOut[w] === 0;
+      const bestIdle = this.batchesOut[best] === 0;
+      if ((idle && !bestIdle) || (idle === bestIdle && this.workerLoad[w]! < this.workerLoad[best]!)) best = w;
+    }
+    return best;
   }
 
-  private async closeIfFull(batch: OpenBatch) {
-    if (this.isFull(batch)) await this.close();
+  /** Full, or the stream is live and its Worker, idle, can commit what it holds now. */
+  private isReady(batch: OpenBatch) {
+    if (batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes) return true;
+    const live = this.inFlight < this.options.batchSize;
+    return live && (batch.ticks > 0 || batch.bytes > 0) && this.batchesOut[batch.worker] === 0;
+  }
+
+  private async closeIfReady(batch: OpenBatch) {
+    if (this.isReady(batch)) await this.close();
   }
 
   private async close() {
@@ -242,6 +268,7 @@ export class Dispatcher {
     clearTimeout(batch.timer);
     if (batch.ticks > 0 || batch.bytes > 0) {
       this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, bytes: batch.bytes, since: Date.now() });
+      this.batchesOut[batch.worker]!++;
     }
   }
 
