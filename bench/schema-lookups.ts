@@ -1,4 +1,3 @@
-
 import { migrate } from "../src/schema/migrate.ts";
 import { freshDatabase } from "../test/support/postgres.ts";
 import { startTimescaleServer } from "../test/support/timescale-server.ts";
@@ -27,8 +26,8 @@ try {
   const middle = (first + BigInt(Math.floor(ticks / 2))).toString();
   const hash = (await db`SELECT tx_hash FROM tick_transactions ORDER BY tick_number DESC LIMIT 1`)[0]!.tx_hash as string;
   const lookups: Record<string, () => Promise<unknown>> = {
-    "get_tick_by_number": () => db`SELECT * FROM get_tick_by_number(${middle})`,
-    "get_transaction_by_hash": () => db`SELECT * FROM get_transaction_by_hash(${hash})`,
+    get_tick_by_number: () => db`SELECT * FROM get_tick_by_number(${middle})`,
+    get_transaction_by_hash: () => db`SELECT * FROM get_transaction_by_hash(${hash})`,
     "v_recent_ticks (all compressed)": () => db`SELECT * FROM v_recent_ticks`,
     "ticks WHERE tick_number = x::uint64": () => db.unsafe(`SELECT * FROM ticks WHERE tick_number = ${middle}::uint64`),
   };

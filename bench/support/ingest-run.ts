@@ -166,7 +166,17 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
       complete: BigInt(counts!.ticks) === nextTick - FIRST_TICK && counts!.ticks === counts!.vdf_proofs,
     };
     const inspected = (options.inspect ? await options.inspect(sql, { firstCommitMicros }) : undefined) as T;
-    return { ...summarise(samples, options.warmupSeconds), workload: options.workload, rate: options.rate, env, samples, peakRss, stored, loadAverage: loadAverage(), inspected };
+    return {
+      ...summarise(samples, options.warmupSeconds),
+      workload: options.workload,
+      rate: options.rate,
+      env,
+      samples,
+      peakRss,
+      stored,
+      loadAverage: loadAverage(),
+      inspected,
+    };
   } finally {
     await sql.end();
     await database.drop();

@@ -23,7 +23,12 @@ export interface SimulatorCeiling {
 }
 
 /** `command` runs the simulator: e.g. ["bun", "src/main.ts"] or [bin/tick-ingester]. */
-export async function measureSimulator(options: { workload: Workload; seconds: number; decode: boolean; command: string[] }): Promise<SimulatorCeiling> {
+export async function measureSimulator(options: {
+  workload: Workload;
+  seconds: number;
+  decode: boolean;
+  command: string[];
+}): Promise<SimulatorCeiling> {
   const server = await spawnSimulator(simulatorArgs(options.workload, nowMicros(), 0), { command: options.command });
   const client = rawSequencerClient(server.address) as unknown as grpc.Client & {
     streamTicks(request: Uint8Array): grpc.ClientReadableStream<Buffer>;

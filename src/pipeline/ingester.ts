@@ -57,7 +57,13 @@ export class Ingester {
     });
     this.dispatcher = new Dispatcher(
       this.pool,
-      { batchSize: settings.batchSize, batchBytes: settings.batchBytes, bufferSize: settings.bufferSize, bufferBytes: settings.bufferBytes, flushIntervalMs: settings.flushInterval },
+      {
+        batchSize: settings.batchSize,
+        batchBytes: settings.batchBytes,
+        bufferSize: settings.bufferSize,
+        bufferBytes: settings.bufferBytes,
+        flushIntervalMs: settings.flushInterval,
+      },
       this.abort.signal,
     );
     this.placer = new TickPlacer({ client: this.client, dispatcher: this.dispatcher, events, signal: this.abort.signal });
@@ -214,8 +220,7 @@ export class Ingester {
     const left = () => Math.max(0, deadline - Date.now());
     // Each step waits at most for what is left of SHUTDOWN_TIMEOUT; the last ones get a moment
     // even when it is used up, so that the connections close cleanly.
-    const bounded = (work: Promise<unknown>, minimumMs = 0) =>
-      Promise.race([work.catch(() => {}), Bun.sleep(Math.max(left(), minimumMs))]);
+    const bounded = (work: Promise<unknown>, minimumMs = 0) => Promise.race([work.catch(() => {}), Bun.sleep(Math.max(left(), minimumMs))]);
     this.abort.abort();
     await bounded(this.reading);
     await bounded(this.dispatcher.flush());

@@ -86,7 +86,8 @@ export class RingWriter extends RingEnd {
     const w = Atomics.load(this.control, WRITE);
     const r = Atomics.load(this.control, READ);
     let at: number;
-    if (w === r && w > need) at = 0; // empty: start again at the beginning
+    if (w === r && w > need)
+      at = 0; // empty: start again at the beginning
     else if (w >= r && w >= SOFT_LIMIT && r > need) at = 0;
     else if (w >= r && this.capacity - w >= need && !(r === 0 && this.capacity - w === need)) at = w;
     else if (w >= r && r > need) at = 0;

@@ -46,7 +46,8 @@ export class TickPlacer {
   /** Places one tick from the stream; returns a promise only when the caller must wait. */
   accept(bytes: Uint8Array): void | Promise<void> {
     const tick = peekOrError(bytes);
-    if (tick instanceof Error) return this.unreadable.hold({ code: "undecodable", detail: `not a valid Tick message: ${tick.message}`, bytes });
+    if (tick instanceof Error)
+      return this.unreadable.hold({ code: "undecodable", detail: `not a valid Tick message: ${tick.message}`, bytes });
     if (tick.tickNumber === 0n) return this.unreadable.hold({ code: "zero_tick_number", detail: "tick_number is 0", bytes });
     if (this.startAtFirstTick) return this.startFrom(tick, bytes, this.startAtFirstTick);
     const decision = this.order.offer(tick);

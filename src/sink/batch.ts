@@ -44,7 +44,10 @@ export class BatchBuilder {
       // Its rows must carry the number its batch's range counts it under, or that range would
       // commit without it and another tick's rows would be doubled.
       if (tick.tickNumber !== placed) {
-        throw new TickRejected({ code: "ambiguous_tick_number", detail: `placed as tick ${placed}, but decodes as tick ${tick.tickNumber}` });
+        throw new TickRejected({
+          code: "ambiguous_tick_number",
+          detail: `placed as tick ${placed}, but decodes as tick ${tick.tickNumber}`,
+        });
       }
       this.stored.push({ tick: this.keepTicks ? tick : undefined, rows: tickRows(tick), raw });
     } catch (error) {

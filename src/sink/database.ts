@@ -33,7 +33,11 @@ const ROLES: Record<DatabaseRole, postgres.Options<{}>> = {
     max: 1,
     idle_timeout: 0,
     max_lifetime: 0,
-    connection: { tcp_keepalives_idle: KEEPALIVE_IDLE_S, tcp_keepalives_interval: KEEPALIVE_INTERVAL_S, tcp_keepalives_count: KEEPALIVE_COUNT },
+    connection: {
+      tcp_keepalives_idle: KEEPALIVE_IDLE_S,
+      tcp_keepalives_interval: KEEPALIVE_INTERVAL_S,
+      tcp_keepalives_count: KEEPALIVE_COUNT,
+    },
   },
   // /ready's database check.
   probe: { max: 1, connect_timeout: 2 },
@@ -50,7 +54,11 @@ const ROLES: Record<DatabaseRole, postgres.Options<{}>> = {
  */
 export function connect(url: string, role: DatabaseRole, options: Partial<DatabaseOptions> = {}, applicationName?: string): postgres.Sql {
   const more = ROLES[role];
-  return connectDatabase(url, options, applicationName ? { ...more, connection: { ...more.connection, application_name: applicationName } } : more);
+  return connectDatabase(
+    url,
+    options,
+    applicationName ? { ...more, connection: { ...more.connection, application_name: applicationName } } : more,
+  );
 }
 
 export function connectDatabase(url: string, options: Partial<DatabaseOptions>, more: postgres.Options<{}> = {}): postgres.Sql {
@@ -122,7 +130,7 @@ export function certificateHint(error: { code?: unknown }): string | undefined {
   return error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
     ? "the server's certificate is not for the host in DATABASE_URL (sslmode=verify-full checks the name; verify-ca does not)"
     : "the server's certificate is not signed by the CA given " +
-      "(sslrootcert in DATABASE_URL or DATABASE_CA_FILE; the system's CAs without either)";
+        "(sslrootcert in DATABASE_URL or DATABASE_CA_FILE; the system's CAs without either)";
 }
 
 /** A database that refuses the ingester's queries: its schema is missing or out of date. */
@@ -131,8 +139,10 @@ export class SchemaMissing extends Error {}
 /** A failed first query, as the operator needs it: the schema to migrate, or the server (no password) that refused. */
 export function databaseError(error: Error & { code?: string }, databaseUrl: string): Error {
   if (error.code === "42P01") {
-    return new SchemaMissing(`the database's tick-ingester schema is missing or out of date (${error.message}): ` +
-        "run `tick-ingester migrate` or start with --migrate");
+    return new SchemaMissing(
+      `the database's tick-ingester schema is missing or out of date (${error.message}): ` +
+        "run `tick-ingester migrate` or start with --migrate",
+    );
   }
   const hint = certificateHint(error);
   return new Error(`Failed to connect to database ${redactUrl(databaseUrl)}: ${error.message}${hint ? ` (${hint})` : ""}`);

@@ -44,7 +44,17 @@ export function openSink(spec: SinkSpec, onRetry: (report: RetryReport) => void 
   if (spec.kind === "console") {
     return {
       async write(batch) {
-        return [report(batch, performance.now(), 0, formatTicks(spec.format, batch.stored.map((s) => s.tick!)))];
+        return [
+          report(
+            batch,
+            performance.now(),
+            0,
+            formatTicks(
+              spec.format,
+              batch.stored.map((s) => s.tick!),
+            ),
+          ),
+        ];
       },
       async close() {},
     };

@@ -64,7 +64,8 @@ const reasonText = (text: string) => copyText(text.replaceAll("\0", "\\0"));
 const nullable = (n: bigint | undefined) => (n === undefined ? "\\N" : n.toString());
 
 function* rejectRows(stream: string, rejected: RejectedTick[]) {
-  for (const r of rejected) yield copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]);
+  for (const r of rejected)
+    yield copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]);
 }
 
 function* map<T>(items: T[], row: (item: T) => string) {
@@ -83,9 +84,24 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
       FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
     if (!me) throw new FencedOut(stream, epoch);
     Object.assign(attempt, { xid: me.xid, pid: me.pid, serverStartedAt: me.server_started_at, startedAt: me.started_at });
-    await copyInto(tx, "ticks", TICK_COLUMNS, map(batch.stored, (s) => s.rows.tick));
-    await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, map(batch.stored, (s) => s.rows.vdfProof));
-    await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, map(batch.stored, (s) => s.rows.transactions));
+    await copyInto(
+      tx,
+      "ticks",
+      TICK_COLUMNS,
+      map(batch.stored, (s) => s.rows.tick),
+    );
+    await copyInto(
+      tx,
+      "vdf_proofs",
+      VDF_PROOF_COLUMNS,
+      map(batch.stored, (s) => s.rows.vdfProof),
+    );
+    await copyInto(
+      tx,
+      "tick_transactions",
+      TRANSACTION_COLUMNS,
+      map(batch.stored, (s) => s.rows.transactions),
+    );
     await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejectRows(stream, batch.rejected));
     await copyInto(
       tx,
@@ -255,6 +271,7 @@ function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
  */
 function withoutRecordedAgain(batch: Batch, error: unknown): Batch | undefined {
   const unique = (error as { code?: unknown }).code === "23505";
-  if (!unique || batch.stored.length > 0 || batch.first !== batch.last || batch.gaps.length + batch.chainBreaks.length === 0) return undefined;
+  if (!unique || batch.stored.length > 0 || batch.first !== batch.last || batch.gaps.length + batch.chainBreaks.length === 0)
+    return undefined;
   return { ...batch, gaps: [], chainBreaks: [] };
 }

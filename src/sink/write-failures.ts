@@ -42,7 +42,8 @@ export const isDataError = (error: unknown) => classifyFailure(error) === "rows"
  * batch's own code only after its rollback succeeded. A broken connection or a timeout leaves
  * the outcome unknown.
  */
-export const rolledBack = (error: unknown) => (error as { severity?: unknown }).severity === "ERROR" || (error as { code?: unknown }).code === undefined;
+export const rolledBack = (error: unknown) =>
+  (error as { severity?: unknown }).severity === "ERROR" || (error as { code?: unknown }).code === undefined;
 
 /** The error as a retry compares it with the previous one: its code and message. */
 export const describeFailure = (error: unknown) => `${(error as { code?: unknown }).code ?? ""}:${errorMessage(error)}`;

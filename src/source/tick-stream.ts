@@ -49,11 +49,14 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
     let failed = false;
     // One timer looks at the time of the last message, rather than a timer set per message.
     let lastMessageAt = performance.now();
-    const idle = setInterval(() => {
-      if (busy || performance.now() - lastMessageAt < options.idleTimeoutMs) return;
-      stalled = true;
-      call.cancel();
-    }, Math.min(1000, options.idleTimeoutMs / 4));
+    const idle = setInterval(
+      () => {
+        if (busy || performance.now() - lastMessageAt < options.idleTimeoutMs) return;
+        stalled = true;
+        call.cancel();
+      },
+      Math.min(1000, options.idleTimeoutMs / 4),
+    );
     const cancel = () => call.cancel();
     options.signal.addEventListener("abort", cancel, { once: true });
     const fail = (error: unknown) => {

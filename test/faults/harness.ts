@@ -12,7 +12,8 @@ import { KeyedRandom } from "../../src/simulator/random.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
-import { openSql,
+import {
+  openSql,
   ingesterCommand,
   simulatorFlags,
   spawnIngester,
@@ -140,7 +141,8 @@ export class Scenario {
 
   /** SIGKILL; the process must still have been running. */
   async sigkill(proc: IngesterProcess) {
-    if (proc.proc.exitCode !== null) throw new Error(`the ingester exited by itself (code ${proc.proc.exitCode}) before the kill:\n${proc.output()}`);
+    if (proc.proc.exitCode !== null)
+      throw new Error(`the ingester exited by itself (code ${proc.proc.exitCode}) before the kill:\n${proc.output()}`);
     proc.proc.kill("SIGKILL");
     await proc.exited;
     this.kills++;
@@ -201,7 +203,11 @@ export class Scenario {
       seconds: (performance.now() - this.startedAt) / 1000,
       did,
     });
-    expect({ lost: verdict.lost.slice(0, 20), duplicated: verdict.duplicated.slice(0, 20), mismatched: verdict.mismatched.slice(0, 20) }).toEqual({
+    expect({
+      lost: verdict.lost.slice(0, 20),
+      duplicated: verdict.duplicated.slice(0, 20),
+      mismatched: verdict.mismatched.slice(0, 20),
+    }).toEqual({
       lost: [],
       duplicated: [],
       mismatched: [],
@@ -233,7 +239,11 @@ export class Scenario {
     const stored = await sql`
       SELECT min(tick_number)::text AS min, max(tick_number)::text AS max, count(*)::int AS n FROM ticks
       WHERE tick_number BETWEEN ${tick}::numeric - 1000 AND ${tick}::numeric + 1000`;
-    return JSON.stringify({ checkpoint: String(await this.checkpoint()), ranges: ranges.map((r) => ({ ...r })), storedNear: { ...stored[0] } });
+    return JSON.stringify({
+      checkpoint: String(await this.checkpoint()),
+      ranges: ranges.map((r) => ({ ...r })),
+      storedNear: { ...stored[0] },
+    });
   }
 
   /** Writes what the processes printed to a directory, for a failure to be looked into. */

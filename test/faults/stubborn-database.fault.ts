@@ -67,10 +67,15 @@ describe("a stubborn database", () => {
       const thawed = performance.now();
       const code = await Promise.race([writer.exited, Bun.sleep(20_000).then(() => "still running")]);
       const took = performance.now() - thawed;
-      expect({ code, fenced: /another instance (took over|held the lock|holds the lock)/.test(writer.output()) }).toEqual({ code: 1, fenced: true });
+      expect({ code, fenced: /another instance (took over|held the lock|holds the lock)/.test(writer.output()) }).toEqual({
+        code: 1,
+        fenced: true,
+      });
 
       await s.finish(standby, 120_000);
-      await s.verify(`writer frozen at checkpoint +${frozenAt - FIRST}, ${ended} of its connections ended by the server, standby took over; thawed writer exited ${code} in ${seconds(took)}`);
+      await s.verify(
+        `writer frozen at checkpoint +${frozenAt - FIRST}, ${ended} of its connections ended by the server, standby took over; thawed writer exited ${code} in ${seconds(took)}`,
+      );
     });
   }, 180_000);
 
@@ -92,7 +97,10 @@ describe("a stubborn database", () => {
       const proc = s.ingester();
       await s.finish(proc, 60_000);
       const [reject] = await query(s.databaseUrl, (sql) => sql`SELECT tick_number::text AS n, reason FROM tick_rejects`);
-      expect(reject).toEqual({ n: refused.toString(), reason: "database_refused: index row size 24016 exceeds btree version 4 maximum 2704" });
+      expect(reject).toEqual({
+        n: refused.toString(),
+        reason: "database_refused: index row size 24016 exceeds btree version 4 maximum 2704",
+      });
       await s.verify(`tick +1234 refused with 54000 by the database; stored as a reject`, { rejected: 1 });
     });
   }, 120_000);

@@ -16,7 +16,8 @@ afterEach(async () => {
 async function waitForOutput(proc: IngesterProcess, text: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!proc.output().includes(text)) {
-    if (proc.proc.exitCode !== null || Date.now() > deadline) throw new Error(`no "${text}" in the ingester's output (exit code ${proc.proc.exitCode}):\n${proc.output()}`);
+    if (proc.proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`no "${text}" in the ingester's output (exit code ${proc.proc.exitCode}):\n${proc.output()}`);
     await Bun.sleep(50);
   }
 }
@@ -62,12 +63,23 @@ test("timestamps of 0, older than RETAIN_FOR and in the future: stored, counted,
       stopAt: FIRST + count - 1n,
       genesisTime: eightDaysAgo,
       seed: 7,
-      faults: { hostile: [{ tick: FIRST + 5n, kind: "zero-timestamp" }, { tick: FIRST + 10n, kind: "future-timestamp" }] },
+      faults: {
+        hostile: [
+          { tick: FIRST + 5n, kind: "zero-timestamp" },
+          { tick: FIRST + 10n, kind: "future-timestamp" },
+        ],
+      },
     }),
   );
   cleanup.push(() => sim.stop());
   const db = await migratedDatabase();
-  const proc = ingester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: db, SERVICE_NAME: "untimely", RETAIN_FOR: "7 days", READY_MAX_LAG: "1m" });
+  const proc = ingester({
+    CONTINUUM_GRPC_URL: sim.address,
+    DATABASE_URL: db,
+    SERVICE_NAME: "untimely",
+    RETAIN_FOR: "7 days",
+    READY_MAX_LAG: "1m",
+  });
   await waitForCheckpoint(db, "untimely", FIRST + count, 30_000, proc);
   const output = proc.output();
   for (const message of ["Tick timestamp is 0", "Tick timestamp is older than RETAIN_FOR", "Tick timestamp is in the future"]) {

@@ -49,7 +49,10 @@ test("no chain check across a tick whose output is unknown", () => {
 });
 
 test("ticks committed before a restart are skipped, not stored again", () => {
-  const s = new TickOrder(100n, [[150n, 199n], [300n, 309n]]);
+  const s = new TickOrder(100n, [
+    [150n, 199n],
+    [300n, 309n],
+  ]);
   for (let n = 100n; n < 150n; n++) expect(s.offer(tick(n)).kind).toBe("accept");
   for (let n = 150n; n < 200n; n++) expect(s.offer(tick(n)).kind).toBe("committed");
   expect(s.offer(tick(200n)).kind).toBe("accept");
@@ -58,17 +61,30 @@ test("ticks committed before a restart are skipped, not stored again", () => {
 });
 
 test("committedWithin clips the committed ranges to the asked range", () => {
-  const s = new TickOrder(100n, [[150n, 199n], [300n, 309n], [400n, 410n]]);
-  expect(s.committedWithin(160n, 305n)).toEqual([[160n, 199n], [300n, 305n]]);
+  const s = new TickOrder(100n, [
+    [150n, 199n],
+    [300n, 309n],
+    [400n, 410n],
+  ]);
+  expect(s.committedWithin(160n, 305n)).toEqual([
+    [160n, 199n],
+    [300n, 305n],
+  ]);
   expect(s.committedWithin(200n, 299n)).toEqual([]);
 });
 
 test("asking about ticks ahead does not forget the committed ranges before them (the backfill looks ahead)", () => {
-  const s = new TickOrder(100n, [[103n, 114n], [120n, 131n]]);
+  const s = new TickOrder(100n, [
+    [103n, 114n],
+    [120n, 131n],
+  ]);
   expect(s.isCommitted(125n)).toBe(true); // a look-ahead past the first range
   for (let n = 103n; n <= 114n; n++) expect(s.isCommitted(n)).toBe(true);
   expect(s.isCommitted(115n)).toBe(false);
-  expect(s.committedWithin(100n, 140n)).toEqual([[103n, 114n], [120n, 131n]]);
+  expect(s.committedWithin(100n, 140n)).toEqual([
+    [103n, 114n],
+    [120n, 131n],
+  ]);
   s.pass(114n);
   expect(s.isCommitted(120n)).toBe(true);
 });

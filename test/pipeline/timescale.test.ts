@@ -118,7 +118,12 @@ describe("TimescaleDB: the pipeline into hypertables", () => {
       expect(new Set(await chunks(sql))).toEqual(new Set(["tick_transactions compressed", "ticks compressed", "vdf_proofs compressed"]));
 
       const after = parts.ingester(sim, db);
-      const whileWriting = await runPolicyUntil(sql, "policy_compression", FIRST + BigInt(count), async () => (await partlyCompressedChunks(sql)) > 0);
+      const whileWriting = await runPolicyUntil(
+        sql,
+        "policy_compression",
+        FIRST + BigInt(count),
+        async () => (await partlyCompressedChunks(sql)) > 0,
+      );
       await stopGracefully(after);
       expect(whileWriting).toBeGreaterThan(0);
       console.log(

@@ -14,7 +14,9 @@ import { describeSchema } from "./describe.ts";
 import { openSql } from "../support/processes.ts";
 
 const schemaDir = join(import.meta.dir, "../../schema");
-const files = readdirSync(schemaDir).filter((f) => f.endsWith(".sql")).sort();
+const files = readdirSync(schemaDir)
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 const admin = openSql(testServerUrl());
 afterAll(() => admin.end());
 

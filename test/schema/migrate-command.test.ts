@@ -49,7 +49,10 @@ test("on an empty PostgreSQL database it applies the migrations, says so, and ex
   const second = await cli(["migrate"], { DATABASE_URL: url, ...PRODUCTION, SERVICE_NAME: "ticks-eu" });
   expect(second.code).toBe(0);
   expect(logLines(second.stdout).map((l) => [l.service, l.msg])).toEqual([
-    ["ticks-eu", "schema already up to date; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention"],
+    [
+      "ticks-eu",
+      "schema already up to date; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention",
+    ],
   ]);
 });
 
@@ -64,7 +67,10 @@ test("in development (the default ENV) it logs readable lines, like run", async 
 
 test("two migrate runs at once both succeed, and each migration is applied once", async () => {
   const url = await freshDatabase();
-  const runs = await Promise.all([cli(["migrate", "--database-url", url], PRODUCTION), cli(["migrate", "--database-url", url], PRODUCTION)]);
+  const runs = await Promise.all([
+    cli(["migrate", "--database-url", url], PRODUCTION),
+    cli(["migrate", "--database-url", url], PRODUCTION),
+  ]);
   expect(runs.map((r) => [r.code, r.stderr])).toEqual([
     [0, ""],
     [0, ""],
@@ -166,7 +172,9 @@ test("a server that accepts and never answers exits 1 after the connect timeout"
   try {
     const { stderr, code } = await cli(["migrate", "--database-url", `postgres://ingest:s3cret-pw@127.0.0.1:${port}/ticks`]);
     expect(code).toBe(1);
-    expect(stderr).toBe(`tick-ingester migrate: cannot connect to the database at postgres://ingest:***@127.0.0.1:${port}/ticks: no answer within 5 s\n`);
+    expect(stderr).toBe(
+      `tick-ingester migrate: cannot connect to the database at postgres://ingest:***@127.0.0.1:${port}/ticks: no answer within 5 s\n`,
+    );
   } finally {
     silent.close();
   }

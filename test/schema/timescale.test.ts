@@ -122,7 +122,8 @@ describe("TimescaleDB: compressed chunks", () => {
                '\\x01', '\\x02', s, 1768028416704159, 1768028416704160
              FROM ticks, generate_series(0, 1) s`;
     for (const table of TICK_TABLES) {
-      const compressed = await db`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+      const compressed =
+        await db`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
       expect({ table, chunks: compressed.length }).toEqual({ table, chunks: 1 });
     }
     await db`ANALYZE`;
@@ -156,13 +157,20 @@ describe("TimescaleDB: compressed chunks", () => {
     await compressedTicks(db);
     const wanted = (first + 3210n).toString();
     const hash = (await db`SELECT tx_hash FROM tick_transactions WHERE tick_number = ${wanted} AND sequence_number = 1`)[0]!.tx_hash;
-    const [tx] = await db`SELECT tick_number::text, sequence_number::text, tick_batch_hash, tick_transaction_count FROM get_transaction_by_hash(${hash})`;
+    const [tx] =
+      await db`SELECT tick_number::text, sequence_number::text, tick_batch_hash, tick_transaction_count FROM get_transaction_by_hash(${hash})`;
     expect({ ...tx }).toMatchObject({ tick_number: wanted, sequence_number: "1", tick_transaction_count: 2 });
     expect(tx!.tick_batch_hash).toHaveLength(64);
 
     // The bloom filter TimescaleDB keeps for the indexed tx_hash picks the batch.
-    for (const query of [`SELECT * FROM get_transaction_by_hash('${hash}')`, `SELECT * FROM v_transaction_details WHERE tx_hash = '${hash}'`]) {
-      expect({ query, reads: await compressedBatchesRead(server!.url, query) }).toEqual({ query, reads: { tick_transactions: 1, ticks: 1 } });
+    for (const query of [
+      `SELECT * FROM get_transaction_by_hash('${hash}')`,
+      `SELECT * FROM v_transaction_details WHERE tx_hash = '${hash}'`,
+    ]) {
+      expect({ query, reads: await compressedBatchesRead(server!.url, query) }).toEqual({
+        query,
+        reads: { tick_transactions: 1, ticks: 1 },
+      });
     }
   }, 30_000);
 

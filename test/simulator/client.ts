@@ -92,7 +92,10 @@ export class TestClient {
   }
 
   async getStatus() {
-    return fromBinary(GetStatusResponseSchema, await this.unary("getStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema))));
+    return fromBinary(
+      GetStatusResponseSchema,
+      await this.unary("getStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema))),
+    );
   }
 
   async getChainState(tickLimit: number) {

@@ -11,7 +11,22 @@ const F = 51_548_050_841n;
 const GENESIS = 1_768_028_416_704_159n;
 
 test("the first stdout line gives the bound address; the process serves the same ticks as the library; SIGTERM stops it", async () => {
-  const args = ["--rate", "0", "--first-tick", F.toString(), "--stop-at", (F + 99n).toString(), "--genesis-time", GENESIS.toString(), "--seed", "5", "--workload", "heavy", "--repeat", (F + 3n).toString()];
+  const args = [
+    "--rate",
+    "0",
+    "--first-tick",
+    F.toString(),
+    "--stop-at",
+    (F + 99n).toString(),
+    "--genesis-time",
+    GENESIS.toString(),
+    "--seed",
+    "5",
+    "--workload",
+    "heavy",
+    "--repeat",
+    (F + 3n).toString(),
+  ];
   const { proc, first, address, exited, output } = await spawnSimulator(args);
   expect(first.msg).toBe("listening");
   expect(first.address).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -20,7 +35,15 @@ test("the first stdout line gives the bound address; the process serves the same
   expect(first).not.toContainAnyKeys(["time", "hostname", "pid", "name"]);
   expect(first.address).not.toBe("127.0.0.1:0");
 
-  const reference = await startSimulator({ rate: 0, firstTick: F, genesisTime: GENESIS, seed: 5, txRatio: 1, txsPerTick: 10, payloadBytes: 256 });
+  const reference = await startSimulator({
+    rate: 0,
+    firstTick: F,
+    genesisTime: GENESIS,
+    seed: 5,
+    txRatio: 1,
+    txsPerTick: 10,
+    payloadBytes: 256,
+  });
   const client = new TestClient(address);
   const { messages } = await client.stream(F, { idleMs: 300 });
   expect(tickNumbers(messages)).toEqual([...range(F, F + 3n), ...range(F + 3n, F + 99n)]);
@@ -40,7 +63,10 @@ test("the first stdout line gives the bound address; the process serves the same
 });
 
 test("bad flags exit 2 naming each flag and value", async () => {
-  const proc = Bun.spawn(["bun", main, "simulate", "--rate", "fast", "--invalid", `${F}:wrong`, "--hostile", "12"], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", main, "simulate", "--rate", "fast", "--invalid", `${F}:wrong`, "--hostile", "12"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
   expect(code).toBe(2);
   expect(stderr).toContain('--rate="fast"');

@@ -1,4 +1,3 @@
-
 import { migrate } from "../../src/schema/migrate.ts";
 import { freshDatabase } from "./postgres.ts";
 import { openSql } from "./processes.ts";

@@ -64,7 +64,6 @@ export async function stopGracefully(proc: IngesterProcess) {
   expect({ code, output: code === 0 ? "" : proc.output() }).toEqual({ code: 0, output: "" });
 }
 
-
 /** The database against the simulator's ticks FIRST .. FIRST+count-1. */
 export function verify(databaseUrl: string, sim: Simulator, count: number) {
   return query(databaseUrl, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + BigInt(count) - 1n));

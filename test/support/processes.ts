@@ -118,7 +118,9 @@ export async function waitForCheckpoint(databaseUrl: string, stream: string, nex
       const [row] = await sql`SELECT next_tick::text FROM ingest_checkpoints WHERE stream = ${stream}`.catch(() => []);
       if (row && BigInt(row.next_tick) >= next) return;
       if (Date.now() > deadline) {
-        throw new Error(`checkpoint of ${stream} did not reach ${next} in ${timeoutMs} ms (it is at ${row?.next_tick ?? "none"})\n${ingester?.output() ?? ""}`);
+        throw new Error(
+          `checkpoint of ${stream} did not reach ${next} in ${timeoutMs} ms (it is at ${row?.next_tick ?? "none"})\n${ingester?.output() ?? ""}`,
+        );
       }
       await Bun.sleep(100);
     }
@@ -164,13 +166,25 @@ export function simulatorFlags(options: FlagOptions): string[] {
   add("dropEvery", faults.dropEvery);
   add("omit", faults.omit);
   add("repeat", faults.repeat);
-  add("invalid", faults.invalid?.map((f) => `${f.tick}:${f.kind}`));
+  add(
+    "invalid",
+    faults.invalid?.map((f) => `${f.tick}:${f.kind}`),
+  );
   add("garbage", faults.garbage);
-  add("stall", faults.stall?.map((f) => `${f.tick}:${f.ms}ms`));
-  add("hostile", faults.hostile?.map((f) => `${f.tick}:${f.kind}`));
+  add(
+    "stall",
+    faults.stall?.map((f) => `${f.tick}:${f.ms}ms`),
+  );
+  add(
+    "hostile",
+    faults.hostile?.map((f) => `${f.tick}:${f.kind}`),
+  );
   add("exhaust", faults.exhaust);
   add("leap", faults.leap);
-  add("junk", faults.junk?.map((f) => `${f.tick}:${f.count}`));
+  add(
+    "junk",
+    faults.junk?.map((f) => `${f.tick}:${f.count}`),
+  );
   if (faults.refuseGetTick) flags.push(fieldFlag(simulatorFields.refuseGetTick));
   return flags;
 }

@@ -1,4 +1,3 @@
-
 import { freshDatabase, type TestPostgres } from "./postgres.ts";
 import { startTimescaleServer } from "./timescale-server.ts";
 import { openSql } from "./processes.ts";

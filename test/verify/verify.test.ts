@@ -46,7 +46,8 @@ const backends: Backend[] = [
     async settle(url) {
       await query(url, async (sql) => {
         for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-          const chunks = await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+          const chunks =
+            await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
           expect(chunks.length).toBeGreaterThan(0);
         }
       });
@@ -84,7 +85,14 @@ async function simulator(backend: Backend, count: number, rate = 0, history = 10
 }
 
 function ingester(sim: Simulator, url: string): IngesterProcess {
-  const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: FIRST.toString(), WORKER_COUNT: "2", BATCH_SIZE: "100" });
+  const proc = spawnIngester({
+    CONTINUUM_GRPC_URL: sim.address,
+    DATABASE_URL: url,
+    SERVICE_NAME: STREAM,
+    START_TICK: FIRST.toString(),
+    WORKER_COUNT: "2",
+    BATCH_SIZE: "100",
+  });
   cleanup.push(async () => {
     proc.proc.kill("SIGKILL");
     await proc.exited;
@@ -110,7 +118,8 @@ const verify = (sim: Simulator, url: string, args: string[] = []) =>
 /** Tick number → the problem kinds a report names for it. */
 function named(stdout: string): Record<string, string[]> {
   const kinds: Record<string, string[]> = {};
-  for (const [, tick, kind] of stdout.matchAll(/^tick (\d+): ([a-z_]+):/gm)) (kinds[tick!] ??= []).includes(kind!) || kinds[tick!]!.push(kind!);
+  for (const [, tick, kind] of stdout.matchAll(/^tick (\d+): ([a-z_]+):/gm))
+    (kinds[tick!] ??= []).includes(kind!) || kinds[tick!]!.push(kind!);
   return kinds;
 }
 
@@ -203,19 +212,35 @@ for (const backend of backends) {
       });
       const byGetTick = await verify(sim, url, ["--get-tick-only"]);
       expect({ code: byGetTick.code, problems: named(byGetTick.stdout) }).toEqual({ code: 1, problems: named(found.stdout) });
-      expect(found.stdout).toContain(`tick ${t.changed}: mismatch: ticks.batch_hash differs: stored "tampered", served "${sim.tick(t.changed).transactionBatchHash.slice(0, 10)}…`);
+      expect(found.stdout).toContain(
+        `tick ${t.changed}: mismatch: ticks.batch_hash differs: stored "tampered", served "${sim.tick(t.changed).transactionBatchHash.slice(0, 10)}…`,
+      );
       const json = await verify(sim, url, ["--output", "json"]);
       expect(json.code).toBe(1);
       const report = JSON.parse(json.stdout);
       expect(report).toMatchObject({ first: FIRST.toString(), last: at(count - 1).toString(), checked: count });
       expect(new Set(report.problems.map((p: { tick: string }) => p.tick)).size).toBe(14);
-      expect(report.problems).toContainEqual(expect.objectContaining({ tick: t.forged.toString(), kind: "mismatch", column: "vdf_proofs.output", stored: "forged", served: sim.tick(t.forged).vdfProof!.output }));
+      expect(report.problems).toContainEqual(
+        expect.objectContaining({
+          tick: t.forged.toString(),
+          kind: "mismatch",
+          column: "vdf_proofs.output",
+          stored: "forged",
+          served: sim.tick(t.forged).vdfProof!.output,
+        }),
+      );
 
       const repaired = await verify(sim, url, ["--repair"]);
-      expect({ code: repaired.code, stderr: repaired.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining("tick-ingester verify:") });
+      expect({ code: repaired.code, stderr: repaired.stderr }).toEqual({
+        code: 0,
+        stderr: expect.not.stringContaining("tick-ingester verify:"),
+      });
       expect(repaired.stdout).toContain("14 ticks repaired, 0 left as they are");
       const again = await verify(sim, url);
-      expect({ code: again.code, out: again.stdout }).toEqual({ code: 0, out: expect.stringContaining("2,997 stored as served, 3 rejected, 0 in gaps") });
+      expect({ code: again.code, out: again.stdout }).toEqual({
+        code: 0,
+        out: expect.stringContaining("2,997 stored as served, 3 rejected, 0 in gaps"),
+      });
       const verdict = await query(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
       expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 3, rejected: 3, gaps: 0 });
       const gaps = await query(url, (sql) => sql`SELECT first_tick::text AS f, last_tick::text AS l FROM tick_gaps ORDER BY 1`);
@@ -237,7 +262,10 @@ for (const backend of backends) {
         const top = (await checkpoint()) - 1n;
         await query(url, async (sql) => {
           for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-            await sql.unsafe(`DELETE FROM ${table} WHERE tick_number IN ($1::numeric, $2::numeric)`, [top.toString(), at(reached - 2000).toString()]);
+            await sql.unsafe(`DELETE FROM ${table} WHERE tick_number IN ($1::numeric, $2::numeric)`, [
+              top.toString(),
+              at(reached - 2000).toString(),
+            ]);
           }
           await sql`UPDATE vdf_proofs SET proof = 'tampered' WHERE tick_number = ${(top - 1n).toString()}::numeric`;
           // The last tick of verify's first window (5,000 ticks): its output is the next window's chain link.
@@ -246,7 +274,12 @@ for (const backend of backends) {
         const run = await verify(sim, url, ["--repair"]);
         expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining("tick-ingester verify:") });
         const boundary = reached > 5000 ? { [at(4999).toString()]: ["mismatch"] } : {};
-        expect(named(run.stdout)).toEqual({ [top.toString()]: ["missing"], [(top - 1n).toString()]: ["mismatch"], [at(reached - 2000).toString()]: ["missing"], ...boundary });
+        expect(named(run.stdout)).toEqual({
+          [top.toString()]: ["missing"],
+          [(top - 1n).toString()]: ["mismatch"],
+          [at(reached - 2000).toString()]: ["missing"],
+          ...boundary,
+        });
         runs.push(run.stdout);
       }
       expect(proc.proc.exitCode).toBeNull(); // the ingester wrote on through both repairs
@@ -256,7 +289,10 @@ for (const backend of backends) {
       const verdict = await query(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
       expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 3, rejected: 3, gaps: 0 });
       const last = await verify(sim, url);
-      expect({ code: last.code, out: last.stdout }).toEqual({ code: 0, out: expect.stringContaining(`${(count - 3).toLocaleString("en-US")} stored as served`) });
+      expect({ code: last.code, out: last.stdout }).toEqual({
+        code: 0,
+        out: expect.stringContaining(`${(count - 3).toLocaleString("en-US")} stored as served`),
+      });
     }, 240_000);
   });
 }
@@ -288,14 +324,21 @@ describe("verify's arguments and reachability", () => {
       [["--from", "x"], env, '--from="x": expected a whole number'],
       [[], { ...env, SERVICE_NAME: "nobody" }, 'stream "nobody" (SERVICE_NAME) has no checkpoint'],
       [[], { ...env, CONTINUUM_GRPC_URL: "127.0.0.1:1" }, `GetTick(${FIRST}) failed 4 times`],
-      [[], { ...env, DATABASE_URL: "postgres://tick:s3cret@127.0.0.1:1/ticks" }, "cannot connect to the database at postgres://tick:***@127.0.0.1:1/ticks"],
+      [
+        [],
+        { ...env, DATABASE_URL: "postgres://tick:s3cret@127.0.0.1:1/ticks" },
+        "cannot connect to the database at postgres://tick:***@127.0.0.1:1/ticks",
+      ],
       [[], { CONTINUUM_GRPC_URL: sim.address }, "DATABASE_URL is required"],
     ];
     // Ticks before the chain's first: the sequencer has none of them, so nothing can settle them.
     const before = ["--from", (FIRST - 3n).toString(), "--to", at(9).toString()];
     for (const args of [before, [...before, "--repair"]]) {
       const run = await cli(["verify", ...args], env);
-      expect({ code: run.code, problems: named(run.stdout) }).toEqual({ code: 1, problems: Object.fromEntries([3n, 2n, 1n].map((d) => [(FIRST - d).toString(), ["lost"]])) });
+      expect({ code: run.code, problems: named(run.stdout) }).toEqual({
+        code: 1,
+        problems: Object.fromEntries([3n, 2n, 1n].map((d) => [(FIRST - d).toString(), ["lost"]])),
+      });
       if (args.includes("--repair")) expect(run.stdout).toContain("[not repaired: the sequencer cannot settle it]");
     }
     for (const [args, environment, message] of cases) {
