@@ -53,7 +53,10 @@ await scenario(`bench/outage-${outageSeconds}s`, async (s) => {
   const samples = await sampleOutage(
     s,
     { outageMs: outageSeconds * 1000, sampleEveryMs: sampleSeconds * 1000, count: COUNT, bufferSize, beforeMs: 10_000 },
-    (x) => console.log(`${x.seconds.toFixed(1)} | ${x.phase} | ${x.rssMb.toFixed(1)} | ${x.streamed} | ${x.phase === "outage" ? "-" : x.committed}`),
+    (x) =>
+      console.log(
+        `${x.seconds.toFixed(1)} | ${x.phase} | ${x.rssMb.toFixed(1)} | ${x.streamed} | ${x.phase === "outage" ? "-" : x.committed}`,
+      ),
   );
   const f = outageFigures(samples);
   await s.verify(`bench: PostgreSQL stopped ${outageSeconds} s`);

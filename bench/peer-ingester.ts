@@ -28,8 +28,17 @@ interface Wire {
   }>;
 }
 
-const env = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
-const definition = loadSync(join(import.meta.dir, "../proto/continuum/sequencer/v1/sequencer.proto"), { keepCase: true, longs: String, defaults: true });
+const env = (name: string) =>
+  process.env[name] ??
+  (() => {
+    throw new Error(`${name} is not set`);
+  })();
+const definition = loadSync(join(import.meta.dir, "../proto/continuum/sequencer/v1/sequencer.proto"), {
+  keepCase: true,
+  longs: String,
+  defaults: true,
+});
+// biome-ignore lint/suspicious/noExplicitAny: a package definition loaded at run time has no static type
 const { SequencerService } = (grpc.loadPackageDefinition(definition) as any).continuum.sequencer.v1;
 const client = new SequencerService(env("CONTINUUM_GRPC_URL"), grpc.credentials.createInsecure(), {
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
@@ -44,7 +53,9 @@ Bun.serve({
   fetch: () =>
     new Response(
       `tick_ingester_ticks_total{status="success"} ${committedTicks}\n` +
-        Object.entries(committedRows).map(([table, n]) => `tick_ingester_rows_total{table="${table}"} ${n}\n`).join(""),
+        Object.entries(committedRows)
+          .map(([table, n]) => `tick_ingester_rows_total{table="${table}"} ${n}\n`)
+          .join(""),
     ),
 });
 
@@ -57,11 +68,27 @@ function add(tick: Wire) {
   const time = copyTimestamp(BigInt(tick.timestamp));
   const head = [tick.tick_number, time];
   const p = tick.vdf_proof;
-  batch.ticks += copyRow([...head, copyText(tick.transaction_batch_hash), copyText(tick.previous_output), String(tick.transactions.length)]);
+  batch.ticks += copyRow([
+    ...head,
+    copyText(tick.transaction_batch_hash),
+    copyText(tick.previous_output),
+    String(tick.transactions.length),
+  ]);
   batch.proofs += copyRow([...head, p.input, p.output, p.proof, p.iterations]);
   for (const t of tick.transactions) {
     const tx = t.transaction;
-    batch.transactions += copyRow([...head, t.sequence_number, copyText(t.tx_hash), copyText(tx.tx_id), copyBytea(tx.payload), copyBytea(tx.signature), copyBytea(tx.public_key), tx.nonce, tx.timestamp, t.ingestion_timestamp]);
+    batch.transactions += copyRow([
+      ...head,
+      t.sequence_number,
+      copyText(t.tx_hash),
+      copyText(tx.tx_id),
+      copyBytea(tx.payload),
+      copyBytea(tx.signature),
+      copyBytea(tx.public_key),
+      tx.nonce,
+      tx.timestamp,
+      t.ingestion_timestamp,
+    ]);
   }
   batch.count++;
   batch.transactionCount += tick.transactions.length;
@@ -87,7 +114,11 @@ function flush() {
 
 async function write(full: typeof batch) {
   await sql.begin(async (tx) => {
-    for (const [table, columns, rows] of [["ticks", TICK_COLUMNS, full.ticks], ["vdf_proofs", VDF_PROOF_COLUMNS, full.proofs], ["tick_transactions", TRANSACTION_COLUMNS, full.transactions]] as const) {
+    for (const [table, columns, rows] of [
+      ["ticks", TICK_COLUMNS, full.ticks],
+      ["vdf_proofs", VDF_PROOF_COLUMNS, full.proofs],
+      ["tick_transactions", TRANSACTION_COLUMNS, full.transactions],
+    ] as const) {
       if (!rows) continue;
       const stream = await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable();
       await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import type { Workload } from "../src/simulator/index.ts";
 import { encodeTick } from "../src/simulator/ticks.ts";
 import { createRing, RingReader, RingWriter } from "../src/pipeline/ring.ts";
-import { Sequencer } from "../src/pipeline/sequencer.ts";
+import { TickOrder } from "../src/pipeline/tick-order.ts";
 import { decodeTick, tickRows, type TickRows } from "../src/sink/tick-rows.ts";
 import { peekTick } from "../src/source/tick-peek.ts";
 import { FIRST_TICK, workloadShape } from "./support/workload-ticks.ts";
@@ -29,8 +29,8 @@ export function measurePerTick(workload: Workload, ticks: number, rounds = 5): P
       for (const bytes of messages) peekTick(bytes);
     },
     "peek + sequence (main)": () => {
-      const sequencer = new Sequencer(FIRST_TICK);
-      for (const bytes of messages) sequencer.offer(peekTick(bytes));
+      const order = new TickOrder(FIRST_TICK);
+      for (const bytes of messages) order.offer(peekTick(bytes));
     },
     "ring write + read": () => {
       for (let i = 0; i < messages.length; i += BATCH) {

@@ -32,8 +32,12 @@ try {
     measureSeconds: Number(values.seconds),
     ingesterCommand: ["bun", "--cpu-prof-md", `--cpu-prof-dir=${values.dir}`, join(root, "src/main.ts")],
   });
-  console.log(`${Math.round(result.ticksPerSecond)} ticks/s under the profiler; ingester CPU ${result.cpuPer100k.ingester.toFixed(2)} s per 100k ticks`);
-  const profiles = readdirSync(values.dir!).filter((f) => f.endsWith(".md")).map((f) => join(values.dir!, f));
+  console.log(
+    `${Math.round(result.ticksPerSecond)} ticks/s under the profiler; ingester CPU ${result.cpuPer100k.ingester.toFixed(2)} s per 100k ticks`,
+  );
+  const profiles = readdirSync(values.dir!)
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join(values.dir!, f));
   console.log(`profiles: ${profiles.join(", ")}`);
 } finally {
   await stack.pg.destroy();

@@ -54,5 +54,12 @@ export async function handoff(burst: number, gapUs: number) {
 }
 
 if (import.meta.main) {
-  for (const [burst, gapUs] of [[250, 0], [10, 0], [1, 0], [10, 20], [1, 20]] as const) console.log(JSON.stringify(await handoff(burst, gapUs)));
+  for (const [burst, gapUs] of [
+    [250, 0],
+    [10, 0],
+    [1, 0],
+    [10, 20],
+    [1, 20],
+  ] as const)
+    console.log(JSON.stringify(await handoff(burst, gapUs)));
 }

@@ -46,7 +46,9 @@ log(`building bin/tick-ingester`);
 const build = Bun.spawnSync(["bun", "run", "build"], { cwd: root, stdout: "pipe", stderr: "pipe" });
 if (build.exitCode !== 0) throw new Error(`bun run build failed:\n${build.stderr.toString()}`);
 if (!psqlPath()) {
-  log("psql not found: the limit is loaded with postgres.js COPY from the same files instead. For psql \\copy: apt-get install -y postgresql-client");
+  log(
+    "psql not found: the limit is loaded with postgres.js COPY from the same files instead. For psql \\copy: apt-get install -y postgresql-client",
+  );
 }
 mkdirSync(work, { recursive: true });
 
@@ -72,7 +74,13 @@ try {
   }
   for (const workload of WORKLOADS) {
     log(`${workload}: ingester with default settings, ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
-    throughput[workload] = await runIngest(stack, { workload, rate: 0, genesisMicros: nowMicros(), warmupSeconds: plan.warmupSeconds, measureSeconds: plan.measureSeconds });
+    throughput[workload] = await runIngest(stack, {
+      workload,
+      rate: 0,
+      genesisMicros: nowMicros(),
+      warmupSeconds: plan.warmupSeconds,
+      measureSeconds: plan.measureSeconds,
+    });
     log(`  ${rounded(throughput[workload].ticksPerSecond)} ticks/s, ${rounded(throughput[workload].rowsPerSecond)} rows/s`);
     log(`${workload}: the peer ingester (bench/peer-ingester.ts), ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
     peer[workload] = await measurePeer(stack, workload);
@@ -94,7 +102,14 @@ try {
     for (const workers of plan.sweep!.workerCounts) {
       log(`sweep: BATCH_SIZE=${batchSize} WORKER_COUNT=${workers}`);
       const env = { BATCH_SIZE: String(batchSize), WORKER_COUNT: String(workers) };
-      const result = await runIngest(stack, { workload: "sparse", rate: 0, genesisMicros: nowMicros(), env, warmupSeconds: plan.sweep!.warmupSeconds, measureSeconds: plan.sweep!.measureSeconds });
+      const result = await runIngest(stack, {
+        workload: "sparse",
+        rate: 0,
+        genesisMicros: nowMicros(),
+        env,
+        warmupSeconds: plan.sweep!.warmupSeconds,
+        measureSeconds: plan.sweep!.measureSeconds,
+      });
       sweep.push(result);
       log(`  ${rounded(result.ticksPerSecond)} ticks/s`);
     }
@@ -120,7 +135,10 @@ try {
     timescale,
   };
   const raw = join(work, plan.quick ? "results-quick.json" : "results.json");
-  writeFileSync(raw, JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  writeFileSync(
+    raw,
+    JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2),
+  );
   const chart = join(dirname(out), plan.quick ? "throughput-quick.svg" : "throughput.svg");
   writeFileSync(chart, renderChart(results));
   await renderResults(results, out, chart);
@@ -139,7 +157,13 @@ async function measureTimescale(): Promise<TimescaleResults> {
     const limits = {} as TimescaleResults["limits"];
     for (const workload of WORKLOADS) {
       log(`TimescaleDB, ${workload}: ingester with default settings, ${plan.warmupSeconds} s warm-up + ${plan.measureSeconds} s`);
-      throughput[workload] = await runIngest(ts, { workload, rate: 0, genesisMicros: nowMicros(), warmupSeconds: plan.warmupSeconds, measureSeconds: plan.measureSeconds });
+      throughput[workload] = await runIngest(ts, {
+        workload,
+        rate: 0,
+        genesisMicros: nowMicros(),
+        warmupSeconds: plan.warmupSeconds,
+        measureSeconds: plan.measureSeconds,
+      });
       log(`  ${rounded(throughput[workload].ticksPerSecond)} ticks/s`);
       log(`TimescaleDB, ${workload}: the peer ingester`);
       peer[workload] = await measurePeer(ts, workload);
@@ -147,7 +171,9 @@ async function measureTimescale(): Promise<TimescaleResults> {
     }
     log(`TimescaleDB, sparse: latency at the production rate, ${rounded(PRODUCTION_RATE)} ticks/s`);
     const productionLatency = await measureLatency(ts, "sparse", PRODUCTION_RATE);
-    log(`  p50 ${(productionLatency.inspected.commit.p50 * 1000).toFixed(1)} ms, p99 ${(productionLatency.inspected.commit.p99 * 1000).toFixed(1)} ms`);
+    log(
+      `  p50 ${(productionLatency.inspected.commit.p50 * 1000).toFixed(1)} ms, p99 ${(productionLatency.inspected.commit.p99 * 1000).toFixed(1)} ms`,
+    );
     for (const workload of WORKLOADS) {
       limits[workload] = await measureLimit(ts, workload, plan.limitTicks[workload]);
       log(`  TimescaleDB limit ${rounded(limits[workload].best.ticksPerSecond)} ticks/s`);

@@ -1,18 +1,12 @@
-// Lookup times on TimescaleDB (a server of its own, test/support/timescale-server.ts) when the ticks are in a
-// compressed chunk, as 6 of 7 retained days are in production. Also the same tick-number lookup
-// through a uint64-domain expression, which TimescaleDB cannot match against the compressed
-// batches' min/max and so decompresses the whole chunk for: the reason tick_number is a plain
-// numeric(20,0) column and get_tick_by_number is PL/pgSQL.
-//   bun bench/schema-lookups.ts [ticks, default 300000]
-import postgres from "postgres";
 import { migrate } from "../src/schema/migrate.ts";
 import { freshDatabase } from "../test/support/postgres.ts";
 import { startTimescaleServer } from "../test/support/timescale-server.ts";
+import { openSql } from "../test/support/processes.ts";
 
 const ticks = Number(process.argv[2] ?? 300_000);
 const first = 51_548_050_841n;
 const server = await startTimescaleServer();
-const db = postgres(await freshDatabase(server.url), { max: 1, onnotice: () => {} });
+const db = openSql(await freshDatabase(server.url));
 
 try {
   await migrate(db, { compressAfter: "1 day", retainFor: "7 days" });
@@ -32,8 +26,8 @@ try {
   const middle = (first + BigInt(Math.floor(ticks / 2))).toString();
   const hash = (await db`SELECT tx_hash FROM tick_transactions ORDER BY tick_number DESC LIMIT 1`)[0]!.tx_hash as string;
   const lookups: Record<string, () => Promise<unknown>> = {
-    "get_tick_by_number": () => db`SELECT * FROM get_tick_by_number(${middle})`,
-    "get_transaction_by_hash": () => db`SELECT * FROM get_transaction_by_hash(${hash})`,
+    get_tick_by_number: () => db`SELECT * FROM get_tick_by_number(${middle})`,
+    get_transaction_by_hash: () => db`SELECT * FROM get_transaction_by_hash(${hash})`,
     "v_recent_ticks (all compressed)": () => db`SELECT * FROM v_recent_ticks`,
     "ticks WHERE tick_number = x::uint64": () => db.unsafe(`SELECT * FROM ticks WHERE tick_number = ${middle}::uint64`),
   };

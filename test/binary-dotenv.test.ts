@@ -29,7 +29,11 @@ test("a .env in the working folder neither beats --env-file nor has its $ expand
 
   // Without --env-file the folder's .env is the program's, read as written.
   const plain = printedConfig([]);
-  expect({ service: plain.SERVICE_NAME, level: plain.LOG_LEVEL, batch: plain.BATCH_SIZE }).toEqual({ service: "pa$word", level: "debug", batch: 250 });
+  expect({ service: plain.SERVICE_NAME, level: plain.LOG_LEVEL, batch: plain.BATCH_SIZE }).toEqual({
+    service: "pa$word",
+    level: "debug",
+    batch: 250,
+  });
 
   // With --env-file the named file is the only one read.
   const chosen = printedConfig(["--env-file", "chosen.env"]);

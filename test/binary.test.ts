@@ -4,8 +4,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { freshDatabase } from "./support/postgres.ts";
+import { openSql, spawnIngester, spawnSimulator } from "./support/processes.ts";
 
 const root = join(import.meta.dir, "..");
 const binary = join(root, "bin/tick-ingester");
@@ -17,18 +17,32 @@ test("the built binary migrates, simulates and ingests from any directory", asyn
   const build = Bun.spawnSync(["bun", "run", "build"], { cwd: root, stdout: "pipe", stderr: "pipe" });
   expect({ code: build.exitCode, stderr: build.exitCode === 0 ? "" : build.stderr.toString() }).toEqual({ code: 0, stderr: "" });
   const db = await freshDatabase();
-  const run = (args: string[]) => Bun.spawn([binary, ...args], { cwd: elsewhere, env: { PATH: process.env.PATH! }, stdout: "pipe", stderr: "pipe" });
+  const run = (args: string[]) =>
+    Bun.spawn([binary, ...args], { cwd: elsewhere, env: { PATH: process.env.PATH! }, stdout: "pipe", stderr: "pipe" });
 
   expect(await run(["migrate", "--database-url", db]).exited).toBe(0);
-  const simulator = run(["simulate", "--listen", "127.0.0.1:0", "--rate", "0", "--first-tick", "1000", "--stop-at", "2999"]);
-  running.push(simulator);
-  const reader = simulator.stdout.getReader();
-  const firstLine = new TextDecoder().decode((await reader.read()).value).split("\n")[0]!;
-  const { address } = JSON.parse(firstLine) as { address: string };
+  const simulator = await spawnSimulator(["--rate", "0", "--first-tick", "1000", "--stop-at", "2999"], {
+    command: [binary],
+    cwd: elsewhere,
+  });
+  running.push(simulator.proc);
+  const { address } = simulator;
 
-  const ingester = run(["--continuum-grpc-url", address, "--database-url", db, "--start-tick", "1000", "--health-check-port", "0", "--worker-count", "2"]);
-  running.push(ingester);
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const flags = [
+    "--continuum-grpc-url",
+    address,
+    "--database-url",
+    db,
+    "--start-tick",
+    "1000",
+    "--health-check-port",
+    "0",
+    "--worker-count",
+    "2",
+  ];
+  const ingester = spawnIngester({}, flags, [binary], { cwd: elsewhere });
+  running.push(ingester.proc);
+  const sql = openSql(db);
   try {
     const deadline = Date.now() + 30_000;
     let next = "";
@@ -42,6 +56,6 @@ test("the built binary migrates, simulates and ingests from any directory", asyn
   } finally {
     await sql.end();
   }
-  ingester.kill("SIGTERM");
+  ingester.proc.kill("SIGTERM");
   expect(await ingester.exited).toBe(0);
 }, 60_000);

@@ -1,7 +1,7 @@
 // The command line as a user meets it: a real process, its exit status and its output.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { cli } from "./support/cli.ts";
+import { cli } from "./support/processes.ts";
 
 const required = { CONTINUUM_GRPC_URL: "localhost:50051", DATABASE_URL: "postgres://ingest:s3cret@db:5432/ticks" };
 

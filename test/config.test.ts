@@ -9,7 +9,7 @@ import { redactUrl } from "../src/config/values.ts";
 const required = { CONTINUUM_GRPC_URL: "localhost:50051", DATABASE_URL: "postgres://u:pw@db:5432/ticks" };
 const { load, problemsOf } = configLoader(ingesterFields, checkIngester);
 
-test("defaults are the seed README's", () => {
+test("defaults are the README's", () => {
   const config = load({ env: required });
   expect(config).toMatchObject({
     serviceName: "tick-ingester",
@@ -38,7 +38,7 @@ test("a flag beats the environment, which beats the .env file", () => {
   expect(config.bufferSize).toBe(11);
 });
 
-test("durations take the seed's form", () => {
+test("durations take the documented form", () => {
   expect(load({ env: { ...required, FLUSH_INTERVAL: "2s" } }).flushInterval).toBe(2000);
   expect(load({ env: { ...required, FLUSH_INTERVAL: "1m" } }).flushInterval).toBe(60_000);
   expect(load({ env: { ...required, FLUSH_INTERVAL: "50ms" } }).flushInterval).toBe(50);
@@ -60,9 +60,7 @@ test("every bad value is reported at once, by name and value, with no fallback",
 });
 
 test("a missing DATABASE_URL is an error in timescale mode only", () => {
-  expect(problemsOf({ env: { CONTINUUM_GRPC_URL: "localhost:50051" } })).toEqual([
-    "DATABASE_URL is required when OUTPUT_MODE=timescale",
-  ]);
+  expect(problemsOf({ env: { CONTINUUM_GRPC_URL: "localhost:50051" } })).toEqual(["DATABASE_URL is required when OUTPUT_MODE=timescale"]);
   expect(load({ env: { CONTINUUM_GRPC_URL: "localhost:50051", OUTPUT_MODE: "console" } }).databaseUrl).toBeUndefined();
 });
 
@@ -93,6 +91,8 @@ test("BUFFER_BYTES takes bytes or KiB, MiB, GiB; 64MiB by default", () => {
   expect(load({ env: required }).bufferBytes).toBe(64 * 1024 * 1024);
   expect(load({ env: { ...required, BUFFER_BYTES: "512KiB" } }).bufferBytes).toBe(512 * 1024);
   expect(load({ env: { ...required, BUFFER_BYTES: "4194304" } }).bufferBytes).toBe(4194304);
-  expect(problemsOf({ env: { ...required, BUFFER_BYTES: "64MB" } })).toEqual(['BUFFER_BYTES="64MB": expected a size like 67108864, 512KiB, 64MiB or 1GiB']);
+  expect(problemsOf({ env: { ...required, BUFFER_BYTES: "64MB" } })).toEqual([
+    'BUFFER_BYTES="64MB": expected a size like 67108864, 512KiB, 64MiB or 1GiB',
+  ]);
   expect(problemsOf({ env: { ...required, BUFFER_BYTES: "0" } })).toEqual(['BUFFER_BYTES="0": expected a size above 0']);
 });

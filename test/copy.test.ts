@@ -1,8 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
 import { freshDatabase } from "./support/postgres.ts";
+import { openSql } from "./support/processes.ts";
 
-const sql = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
+const sql = openSql(await freshDatabase());
 afterAll(() => sql.end());
 
 test("COPY ... FROM STDIN through postgres.js stores rows that read back exactly", async () => {

@@ -4,12 +4,13 @@ import { expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { baseEnv } from "./support/processes.ts";
 
 const main = join(import.meta.dir, "../src/demo/main.ts");
 
 function startDemo(args: string[]) {
   const proc = Bun.spawn(["bun", main, ...args], {
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp" },
+    env: baseEnv(),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -72,7 +73,9 @@ test("a demo folder whose PostgreSQL cannot start: the demo exits 1 at once, wit
     const demo = startDemo(["--duration", "3s", "--dir", dir]);
     const status = await demo.exited;
     expect({ status, output: demo.output() }).toMatchObject({ status: 1 });
-    expect(demo.output()).toMatch(/The demo failed: PostgreSQL did not start on port \d+ with data in .*\/postgres: it exited with status \d+: postgres: could not access the server configuration file/);
+    expect(demo.output()).toMatch(
+      /The demo failed: PostgreSQL did not start on port \d+ with data in .*\/postgres: it exited with status \d+: postgres: could not access the server configuration file/,
+    );
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }

@@ -4,12 +4,12 @@
 // encoded by the ingester's own row encoder (tickRows), so the rows are identical.
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
 import { encodeTick } from "../../src/simulator/ticks.ts";
 import { decodeTick, TICK_COLUMNS, tickRows, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../../src/sink/tick-rows.ts";
 import { machineBusySeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { FIRST_TICK, workloadShape } from "./workload-ticks.ts";
+import { openSql } from "../../test/support/processes.ts";
 
 const TABLES = [
   { table: "ticks", columns: TICK_COLUMNS },
@@ -27,7 +27,13 @@ export interface CopyFiles {
 }
 
 /** Writes the COPY text of ticks FIRST_TICK .. FIRST_TICK+ticks-1, split in `parts` tick ranges. */
-export async function prepareCopyFiles(workload: Workload, genesisMicros: bigint, ticks: number, parts: number, dir: string): Promise<CopyFiles> {
+export async function prepareCopyFiles(
+  workload: Workload,
+  genesisMicros: bigint,
+  ticks: number,
+  parts: number,
+  dir: string,
+): Promise<CopyFiles> {
   const started = performance.now();
   mkdirSync(dir, { recursive: true });
   const shape = workloadShape(workload, genesisMicros);
@@ -36,7 +42,9 @@ export async function prepareCopyFiles(workload: Workload, genesisMicros: bigint
   let bytes = 0;
   const perPart = Math.ceil(ticks / parts);
   for (let part = 0; part < parts; part++) {
-    const paths = Object.fromEntries(TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.tsv`)])) as CopyFiles["parts"][number];
+    const paths = Object.fromEntries(
+      TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.tsv`)]),
+    ) as CopyFiles["parts"][number];
     const sinks = TABLES.map(({ table }) => Bun.file(paths[table]).writer({ highWaterMark: 1 << 20 }));
     const from = FIRST_TICK + BigInt(part * perPart);
     const to = FIRST_TICK + BigInt(Math.min(ticks, (part + 1) * perPart));
@@ -108,7 +116,7 @@ async function loadWithPsql(psql: string, url: string, parts: CopyFiles["parts"]
 }
 
 async function loadWithPostgresJs(url: string, parts: CopyFiles["parts"]) {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = openSql(url);
   try {
     await sql.begin(async (tx) => {
       for (const part of parts) {

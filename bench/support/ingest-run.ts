@@ -1,11 +1,10 @@
 // One measured run of the ingester binary: a fresh migrated database, the simulator as its own
 // process, the ingester as another, sampled once a second (its /metrics counters, and CPU and
 // memory of the ingester, the simulator and PostgreSQL from /proc) from its first commit on.
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Workload } from "../../src/simulator/index.ts";
-import { spawnIngester } from "../../test/support/ingester.ts";
 import { freePort } from "../../test/support/postgres.ts";
-import { spawnSimulator, type SimulatorProcess } from "../../test/support/simulator-process.ts";
+import { openSql, spawnIngester, spawnSimulator } from "../../test/support/processes.ts";
 import { cpuSeconds, loadAverage, machineBusySeconds, memory, threadCpuSeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { scrapeCounters, type Counters } from "./scrape.ts";
 import { scratchDatabase, type Stack } from "./stack.ts";
@@ -85,11 +84,10 @@ const SETTLE_TIMEOUT_MS = 30_000;
 export async function runIngest<T = undefined>(stack: Stack, options: IngestOptions<T>): Promise<IngestResult<T>> {
   const database = await scratchDatabase(stack);
   if (options.prepare) {
-    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    const sql = openSql(database.url);
     await options.prepare(sql).finally(() => sql.end());
   }
-  const simulator = await spawnSimulator(simulatorArgs(options.workload, options.genesisMicros, options.rate), [stack.binary]);
-  void drain(simulator.reader);
+  const simulator = await spawnSimulator(simulatorArgs(options.workload, options.genesisMicros, options.rate), { command: [stack.binary] });
   const port = await freePort();
   const env = { ...options.env };
   const ingester = spawnIngester(
@@ -154,7 +152,7 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
     await simulator.proc.exited;
   }
 
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  const sql = openSql(database.url);
   try {
     const [counts] = await sql`
       SELECT (SELECT count(*) FROM ticks WHERE tick_number >= ${FIRST_TICK.toString()}::numeric)::int AS ticks,
@@ -168,7 +166,17 @@ export async function runIngest<T = undefined>(stack: Stack, options: IngestOpti
       complete: BigInt(counts!.ticks) === nextTick - FIRST_TICK && counts!.ticks === counts!.vdf_proofs,
     };
     const inspected = (options.inspect ? await options.inspect(sql, { firstCommitMicros }) : undefined) as T;
-    return { ...summarise(samples, options.warmupSeconds), workload: options.workload, rate: options.rate, env, samples, peakRss, stored, loadAverage: loadAverage(), inspected };
+    return {
+      ...summarise(samples, options.warmupSeconds),
+      workload: options.workload,
+      rate: options.rate,
+      env,
+      samples,
+      peakRss,
+      stored,
+      loadAverage: loadAverage(),
+      inspected,
+    };
   } finally {
     await sql.end();
     await database.drop();
@@ -197,8 +205,4 @@ function summarise(samples: Sample[], warmupSeconds: number) {
     cpuPer100k: scale(ticks > 0 ? 100_000 / ticks : NaN),
     cores: { ...scale(1 / seconds), other: Math.max(0, machine - cpu.ingester - cpu.simulator - cpu.postgres) / seconds },
   };
-}
-
-async function drain(reader: SimulatorProcess["reader"]) {
-  while (!(await reader.read()).done);
 }

@@ -79,16 +79,36 @@ function targets(results: BenchResults): string {
     ["goal", "sparse", "heavy", ""],
     ["---", "---:", "---:", "---"],
     [
-      goal("throughput ≥ 1.5× the peer ingester (same run, stream and server)", "high", 1.5, (r, w) => r.throughput[w].ticksPerSecond / r.peer[w].ticksPerSecond),
-      goal("ingester CPU per tick ≤ 0.5× PostgreSQL's in the COPY-limit run", "low", 0.5, (r, w) => r.throughput[w].cpuPer100k.ingester / r.limits[w].best.postgresCpuPer100k),
-      goal("PostgreSQL CPU per tick in the ingester's run ≤ 1.1× the COPY-limit run", "low", 1.1, (r, w) => r.throughput[w].cpuPer100k.postgres / r.limits[w].best.postgresCpuPer100k),
+      goal(
+        "throughput ≥ 1.5× the peer ingester (same run, stream and server)",
+        "high",
+        1.5,
+        (r, w) => r.throughput[w].ticksPerSecond / r.peer[w].ticksPerSecond,
+      ),
+      goal(
+        "ingester CPU per tick ≤ 0.5× PostgreSQL's in the COPY-limit run",
+        "low",
+        0.5,
+        (r, w) => r.throughput[w].cpuPer100k.ingester / r.limits[w].best.postgresCpuPer100k,
+      ),
+      goal(
+        "PostgreSQL CPU per tick in the ingester's run ≤ 1.1× the COPY-limit run",
+        "low",
+        1.1,
+        (r, w) => r.throughput[w].cpuPer100k.postgres / r.limits[w].best.postgresCpuPer100k,
+      ),
       [
         `p99 tick→commit ≤ 10 ms at ${int(ts.productionLatency.rate)} ticks/s (TimescaleDB), ≤ 15 ms at ${int(latency.sparse.rate)} (plain)`,
         `${ms(production)} / ${ms(live)}`,
         "–",
         production <= 0.01 && live <= 0.015 ? "met" : "missed",
       ],
-      ["peak RSS ≤ 150 MB sparse, ≤ 250 MB heavy (full speed, default settings)", mb(rss("sparse")), mb(rss("heavy")), WORKLOADS.every((w) => rss(w) <= rssBound[w]) ? "met" : "missed"],
+      [
+        "peak RSS ≤ 150 MB sparse, ≤ 250 MB heavy (full speed, default settings)",
+        mb(rss("sparse")),
+        mb(rss("heavy")),
+        WORKLOADS.every((w) => rss(w) <= rssBound[w]) ? "met" : "missed",
+      ],
     ],
   );
 }
@@ -101,20 +121,39 @@ function throughputTable(results: BenchResults): string {
     ["---", "---:", "---:"],
     [
       ["ticks/s committed", ...each((w) => int(t[w].ticksPerSecond))],
-      ["the peer ingester, ticks/s (bench/peer-ingester.ts)", ...each((w) => `${int(results.peer[w].ticksPerSecond)} (ours ${fixed(t[w].ticksPerSecond / results.peer[w].ticksPerSecond)}×)`)],
-      ["the peer's CPU s per 100k ticks / PostgreSQL's", ...each((w) => `${fixed(results.peer[w].cpuPer100k.ingester)} / ${fixed(results.peer[w].cpuPer100k.postgres)}`)],
+      [
+        "the peer ingester, ticks/s (bench/peer-ingester.ts)",
+        ...each((w) => `${int(results.peer[w].ticksPerSecond)} (ours ${fixed(t[w].ticksPerSecond / results.peer[w].ticksPerSecond)}×)`),
+      ],
+      [
+        "the peer's CPU s per 100k ticks / PostgreSQL's",
+        ...each((w) => `${fixed(results.peer[w].cpuPer100k.ingester)} / ${fixed(results.peer[w].cpuPer100k.postgres)}`),
+      ],
       ["rows/s committed (3 tables)", ...each((w) => int(t[w].rowsPerSecond))],
       ["COPY limit, ticks/s (best of 1 and 2 connections)", ...each((w) => int(limits[w].best.ticksPerSecond))],
       ["**ingester / limit**", ...each((w) => `**${pct(t[w].ticksPerSecond / limits[w].best.ticksPerSecond)}**`)],
       ["simulator alone, ticks/s (a ceiling)", ...each((w) => int(ceilings[w].ticksPerSecond))],
       ["peak RSS of the ingester", ...each((w) => mb(t[w].peakRss))],
       ["ingester CPU s per 100k ticks", ...each((w) => cpuSplit(t[w], "cpuPer100k"))],
-      ["PostgreSQL CPU s per 100k ticks (ingester / COPY limit)", ...each((w) => `${fixed(t[w].cpuPer100k.postgres)} / ${fixed(limits[w].best.postgresCpuPer100k)}`)],
+      [
+        "PostgreSQL CPU s per 100k ticks (ingester / COPY limit)",
+        ...each((w) => `${fixed(t[w].cpuPer100k.postgres)} / ${fixed(limits[w].best.postgresCpuPer100k)}`),
+      ],
       ["simulator CPU s per 100k ticks", ...each((w) => fixed(t[w].cpuPer100k.simulator))],
       ["cores busy on average", ...each((w) => coresBusy(t[w]))],
-      [`ticks/s ${machine.cores} cores would allow at these CPU costs with nothing else running`, ...each((w) => int(quietEstimate(t[w], machine.cores)))],
+      [
+        `ticks/s ${machine.cores} cores would allow at these CPU costs with nothing else running`,
+        ...each((w) => int(quietEstimate(t[w], machine.cores))),
+      ],
       ["measured window", ...each((w) => `${fixed(t[w].window.seconds, 1)} s, ${int(t[w].window.ticks)} ticks`)],
-      ["after shutdown: every tick stored once", ...each((w) => (t[w].stored.complete ? `yes (${int(t[w].stored.ticks)} ticks)` : `NO: ${int(t[w].stored.ticks)} ticks, checkpoint ${t[w].stored.nextTick}`))],
+      [
+        "after shutdown: every tick stored once",
+        ...each((w) =>
+          t[w].stored.complete
+            ? `yes (${int(t[w].stored.ticks)} ticks)`
+            : `NO: ${int(t[w].stored.ticks)} ticks, checkpoint ${t[w].stored.nextTick}`,
+        ),
+      ],
       ["what limits it", ...each((w) => limitOf(t[w], machine.cores, ceilings[w].ticksPerSecond))],
     ],
   );
@@ -140,7 +179,19 @@ function latencyTable(results: BenchResults): string {
 
 function limitTable(results: BenchResults): string {
   return table(
-    ["workload", "ticks", "rows", "file size", "connections", "method", "seconds", "ticks/s", "rows/s", "PostgreSQL CPU s per 100k ticks", "other cores busy"],
+    [
+      "workload",
+      "ticks",
+      "rows",
+      "file size",
+      "connections",
+      "method",
+      "seconds",
+      "ticks/s",
+      "rows/s",
+      "PostgreSQL CPU s per 100k ticks",
+      "other cores busy",
+    ],
     ["---", "---:", "---:", "---:", "---:", "---", "---:", "---:", "---:", "---:", "---:"],
     WORKLOADS.flatMap((w) =>
       results.limits[w].loads.map((load) => [
@@ -163,7 +214,8 @@ function limitTable(results: BenchResults): string {
 function sweepTables(results: BenchResults): string {
   const sweep = results.plan.sweep;
   if (!sweep || results.sweep.length === 0) return "Not run (--quick).";
-  const find = (batch: number, workers: number) => results.sweep.find((r) => r.env.BATCH_SIZE === String(batch) && r.env.WORKER_COUNT === String(workers))!;
+  const find = (batch: number, workers: number) =>
+    results.sweep.find((r) => r.env.BATCH_SIZE === String(batch) && r.env.WORKER_COUNT === String(workers))!;
   const grid = (title: string, cell: (r: IngestResult<undefined>) => string) =>
     table(
       [title, ...sweep.workerCounts.map((w) => `WORKER_COUNT=${w}`)],
@@ -175,11 +227,19 @@ function sweepTables(results: BenchResults): string {
     "",
     grid("ticks/s", (r) => int(r.ticksPerSecond)),
     "",
-    grid(`ticks/s the ${results.machine.cores} cores would allow with nothing else running`, (r) => int(quietEstimate(r, results.machine.cores))),
+    grid(`ticks/s the ${results.machine.cores} cores would allow with nothing else running`, (r) =>
+      int(quietEstimate(r, results.machine.cores)),
+    ),
     "",
-    grid("ingester CPU s per 100k ticks (main / Workers)", (r) => `${fixed(r.cpuPer100k.ingester)} (${fixed(r.cpuPer100k.ingesterMain)} / ${fixed(r.cpuPer100k.ingesterWorkers)})`),
+    grid(
+      "ingester CPU s per 100k ticks (main / Workers)",
+      (r) => `${fixed(r.cpuPer100k.ingester)} (${fixed(r.cpuPer100k.ingesterMain)} / ${fixed(r.cpuPer100k.ingesterWorkers)})`,
+    ),
     "",
-    grid("cores: ingester main thread / PostgreSQL / other", (r) => `${fixed(r.cores.ingesterMain)} / ${fixed(r.cores.postgres)} / ${fixed(r.cores.other)}`),
+    grid(
+      "cores: ingester main thread / PostgreSQL / other",
+      (r) => `${fixed(r.cores.ingesterMain)} / ${fixed(r.cores.postgres)} / ${fixed(r.cores.other)}`,
+    ),
     "",
     grid("peak RSS", (r) => mb(r.peakRss)),
   ].join("\n");
@@ -189,7 +249,8 @@ function sweepTables(results: BenchResults): string {
 function timescaleTable(results: BenchResults): string {
   const { throughput: plain, limits: plainLimits, timescale: ts } = results;
   const both = (f: (r: IngestResult<unknown>, w: Workload) => string) => WORKLOADS.flatMap((w) => [f(plain[w], w), f(ts.throughput[w], w)]);
-  const stored = (r: IngestResult<unknown>) => (r.stored.complete ? `yes (${int(r.stored.ticks)})` : `NO: ${int(r.stored.ticks)}, checkpoint ${r.stored.nextTick}`);
+  const stored = (r: IngestResult<unknown>) =>
+    r.stored.complete ? `yes (${int(r.stored.ticks)})` : `NO: ${int(r.stored.ticks)}, checkpoint ${r.stored.nextTick}`;
   const c = ts.catchUp;
   return [
     table(
@@ -198,12 +259,33 @@ function timescaleTable(results: BenchResults): string {
       [
         ["ingester, ticks/s committed", ...both((r) => int(r.ticksPerSecond))],
         ["the peer ingester, ticks/s", ...WORKLOADS.flatMap((w) => [int(results.peer[w].ticksPerSecond), int(ts.peer[w].ticksPerSecond)])],
-        ["ingester / peer", ...WORKLOADS.flatMap((w) => [`${fixed(plain[w].ticksPerSecond / results.peer[w].ticksPerSecond)}×`, `${fixed(ts.throughput[w].ticksPerSecond / ts.peer[w].ticksPerSecond)}×`])],
-        ["the peer's CPU s per 100k ticks", ...WORKLOADS.flatMap((w) => [fixed(results.peer[w].cpuPer100k.ingester), fixed(ts.peer[w].cpuPer100k.ingester)])],
-        ["COPY limit, ticks/s (best of 1 and 2 connections)", ...WORKLOADS.flatMap((w) => [int(plainLimits[w].best.ticksPerSecond), int(ts.limits[w].best.ticksPerSecond)])],
-        ["ingester / limit", ...WORKLOADS.flatMap((w) => [pct(plain[w].ticksPerSecond / plainLimits[w].best.ticksPerSecond), pct(ts.throughput[w].ticksPerSecond / ts.limits[w].best.ticksPerSecond)])],
+        [
+          "ingester / peer",
+          ...WORKLOADS.flatMap((w) => [
+            `${fixed(plain[w].ticksPerSecond / results.peer[w].ticksPerSecond)}×`,
+            `${fixed(ts.throughput[w].ticksPerSecond / ts.peer[w].ticksPerSecond)}×`,
+          ]),
+        ],
+        [
+          "the peer's CPU s per 100k ticks",
+          ...WORKLOADS.flatMap((w) => [fixed(results.peer[w].cpuPer100k.ingester), fixed(ts.peer[w].cpuPer100k.ingester)]),
+        ],
+        [
+          "COPY limit, ticks/s (best of 1 and 2 connections)",
+          ...WORKLOADS.flatMap((w) => [int(plainLimits[w].best.ticksPerSecond), int(ts.limits[w].best.ticksPerSecond)]),
+        ],
+        [
+          "ingester / limit",
+          ...WORKLOADS.flatMap((w) => [
+            pct(plain[w].ticksPerSecond / plainLimits[w].best.ticksPerSecond),
+            pct(ts.throughput[w].ticksPerSecond / ts.limits[w].best.ticksPerSecond),
+          ]),
+        ],
         ["PostgreSQL CPU s per 100k ticks, ingester", ...both((r) => fixed(r.cpuPer100k.postgres))],
-        ["PostgreSQL CPU s per 100k ticks, COPY limit", ...WORKLOADS.flatMap((w) => [fixed(plainLimits[w].best.postgresCpuPer100k), fixed(ts.limits[w].best.postgresCpuPer100k)])],
+        [
+          "PostgreSQL CPU s per 100k ticks, COPY limit",
+          ...WORKLOADS.flatMap((w) => [fixed(plainLimits[w].best.postgresCpuPer100k), fixed(ts.limits[w].best.postgresCpuPer100k)]),
+        ],
         ["ingester CPU s per 100k ticks", ...both((r) => fixed(r.cpuPer100k.ingester))],
         ["cores busy on average", ...both((r) => coresBusy(r))],
         ["after shutdown: every tick stored once", ...both(stored)],

@@ -1,4 +1,5 @@
 // Reads the ingester's counters from its /metrics page (Prometheus text format).
+import { metricsPage } from "../../test/support/processes.ts";
 
 export interface Counters {
   /** tick_ingester_ticks_total{status="success"}: ticks committed. */
@@ -21,10 +22,6 @@ export function parseCounters(page: string): Counters {
 
 /** undefined while the endpoint does not answer (the ingester is starting). */
 export async function scrapeCounters(port: number): Promise<Counters | undefined> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok ? parseCounters(await response.text()) : undefined;
-  } catch {
-    return undefined;
-  }
+  const page = await metricsPage(port);
+  return page === undefined ? undefined : parseCounters(page);
 }

@@ -5,8 +5,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { StreamTicksRequestSchema, TickSchema } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
 import type { Workload } from "../../src/simulator/index.ts";
-import { sequencerDefinition } from "../../src/simulator/service.ts";
-import { spawnSimulator } from "../../test/support/simulator-process.ts";
+import { rawSequencerClient } from "../../test/simulator/client.ts";
+import { spawnSimulator } from "../../test/support/processes.ts";
 import { cpuSeconds } from "./proc-stats.ts";
 import { FIRST_TICK, nowMicros, simulatorArgs } from "./workload-ticks.ts";
 
@@ -23,10 +23,14 @@ export interface SimulatorCeiling {
 }
 
 /** `command` runs the simulator: e.g. ["bun", "src/main.ts"] or [bin/tick-ingester]. */
-export async function measureSimulator(options: { workload: Workload; seconds: number; decode: boolean; command: string[] }): Promise<SimulatorCeiling> {
-  const server = await spawnSimulator(simulatorArgs(options.workload, nowMicros(), 0), options.command);
-  const Client = grpc.makeGenericClientConstructor(sequencerDefinition, "SequencerService");
-  const client = new Client(server.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+export async function measureSimulator(options: {
+  workload: Workload;
+  seconds: number;
+  decode: boolean;
+  command: string[];
+}): Promise<SimulatorCeiling> {
+  const server = await spawnSimulator(simulatorArgs(options.workload, nowMicros(), 0), { command: options.command });
+  const client = rawSequencerClient(server.address) as unknown as grpc.Client & {
     streamTicks(request: Uint8Array): grpc.ClientReadableStream<Buffer>;
   };
   const call = client.streamTicks(toBinary(StreamTicksRequestSchema, create(StreamTicksRequestSchema, { startTick: FIRST_TICK })));

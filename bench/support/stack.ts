@@ -3,10 +3,10 @@
 // (pg_xact_commit_timestamp).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import postgres from "postgres";
 import { migratedDatabase } from "../../test/support/database.ts";
 import { startPostgres, type TestPostgres } from "../../test/support/postgres.ts";
 import { startTimescaleServer } from "../../test/support/timescale-server.ts";
+import { openSql } from "../../test/support/processes.ts";
 
 export interface Stack {
   binary: string;
@@ -22,7 +22,7 @@ export async function startStack(binary: string, options: { fsync: boolean; time
   const flags = ["-c", "track_commit_timestamp=on", "-c", `fsync=${options.fsync ? "on" : "off"}`];
   const pg = options.timescale ? await startTimescaleServer({ flags }) : await startPostgres({ flags });
   const postmasterPid = Number(readFileSync(join(pg.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+  const sql = openSql(pg.url);
   const settings: Record<string, string> = {};
   try {
     for (const name of REPORTED_SETTINGS) {
@@ -44,7 +44,7 @@ export async function scratchDatabase(stack: Stack): Promise<{ url: string; drop
   return {
     url,
     async drop() {
-      const sql = postgres(stack.pg.url, { max: 1, onnotice: () => {} });
+      const sql = openSql(stack.pg.url);
       try {
         await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {

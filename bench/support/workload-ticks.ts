@@ -13,12 +13,18 @@ export function workloadShape(workload: Workload, genesisMicros: bigint): TickSh
 /** The simulator's flags for the same ticks. */
 export function simulatorArgs(workload: Workload, genesisMicros: bigint, rate: number): string[] {
   return [
-    "--rate", String(rate),
-    "--workload", workload,
-    "--first-tick", FIRST_TICK.toString(),
-    "--genesis-time", genesisMicros.toString(),
-    "--seed", String(SEED),
-    "--log-level", "warn",
+    "--rate",
+    String(rate),
+    "--workload",
+    workload,
+    "--first-tick",
+    FIRST_TICK.toString(),
+    "--genesis-time",
+    genesisMicros.toString(),
+    "--seed",
+    String(SEED),
+    "--log-level",
+    "warn",
   ];
 }
 

@@ -1,25 +1,22 @@
 // `tick-ingester migrate`: applies the schema embedded in the binary and says what it did.
 import type { MigrateConfig } from "../config/ingester.ts";
+import { errorMessage } from "../common/errors.ts";
 import { redactUrl } from "../config/values.ts";
 import { createLogger } from "../ops/logger.ts";
 import { describeMigration, migrate, MigrationError } from "../schema/migrate.ts";
-import { certificateHint, connectDatabase } from "../sink/database.ts";
+import { certificateHint, connect } from "../sink/database.ts";
 
 const CONNECT_TIMEOUT_SECONDS = 5;
 
 export async function migrateCommand(config: MigrateConfig): Promise<number> {
   const url = config.databaseUrl!; // checkMigrate requires it
   const logger = createLogger({ env: config.env, level: config.logLevel, serviceName: config.serviceName });
-  let sql: ReturnType<typeof connectDatabase>;
+  let sql: ReturnType<typeof connect>;
   try {
     // No statement limit: a migration may rightly run long (a table with rows becoming a hypertable).
-    sql = connectDatabase(url, { statementTimeoutMs: 0, caFile: config.databaseCaFile }, {
-      max: 1,
-      connect_timeout: CONNECT_TIMEOUT_SECONDS,
-      connection: { application_name: "tick-ingester migrate" },
-    });
+    sql = connect(url, "migrate", { statementTimeoutMs: 0, caFile: config.databaseCaFile });
   } catch (error) {
-    return fail(messageOf(error));
+    return fail(errorMessage(error));
   }
   try {
     try {
@@ -27,7 +24,7 @@ export async function migrateCommand(config: MigrateConfig): Promise<number> {
     } catch (error) {
       await sql.end({ timeout: 0 });
       const hint = certificateHint(error as { code?: unknown });
-      return fail(`cannot connect to the database at ${redactUrl(url)}: ${messageOf(error)}${hint ? ` (${hint})` : ""}`);
+      return fail(`cannot connect to the database at ${redactUrl(url)}: ${errorMessage(error)}${hint ? ` (${hint})` : ""}`);
     }
     const result = await migrate(sql, config);
     for (const name of result.applied) logger.info({ migration: name }, `applied migration ${name}`);
@@ -38,7 +35,7 @@ export async function migrateCommand(config: MigrateConfig): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof MigrationError) return fail(`${error.message} (database ${redactUrl(url)}; nothing was changed)`);
-    return fail(`migrating ${redactUrl(url)} failed: ${messageOf(error)}`);
+    return fail(`migrating ${redactUrl(url)} failed: ${errorMessage(error)}`);
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -60,8 +57,4 @@ async function answerWithin(query: Promise<unknown>, seconds: number) {
 function fail(message: string) {
   process.stderr.write(`tick-ingester migrate: ${message}\n`);
   return 1;
-}
-
-function messageOf(error: unknown) {
-  return error instanceof Error ? error.message : String(error);
 }

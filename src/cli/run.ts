@@ -1,7 +1,9 @@
 // `tick-ingester run`: the ingester with its logs, metrics and health endpoints, until a signal.
 import type postgres from "postgres";
 import type { IngesterConfig } from "../config/ingester.ts";
-import { databaseOptions, Ingester, SchemaMissing, type IngesterStatus } from "../pipeline/ingester.ts";
+import { databaseOptions, type IngesterStatus } from "../pipeline/ingester-contract.ts";
+import { Ingester } from "../pipeline/ingester.ts";
+import { SchemaMissing } from "../sink/database.ts";
 import { consoleHeader } from "../sink/console-writer.ts";
 import { createLogger } from "../ops/logger.ts";
 import { createMetrics } from "../ops/metrics.ts";
@@ -10,7 +12,7 @@ import { probeDatabase } from "../ops/probe-database.ts";
 import { evaluateReadiness, STANDBY_REASON } from "../ops/readiness.ts";
 import { startOpsServer, type HealthReport } from "../ops/server.ts";
 import { describeMigration, migrate } from "../schema/migrate.ts";
-import { connectDatabase } from "../sink/database.ts";
+import { connect } from "../sink/database.ts";
 
 const SAMPLE_INTERVAL_MS = 1_000;
 const SUMMARY_INTERVAL_MS = 10_000;
@@ -48,7 +50,7 @@ export async function run(config: IngesterConfig): Promise<number> {
 
   let probeSql: postgres.Sql | undefined;
   try {
-    probeSql = config.databaseUrl && !consoleMode ? connectDatabase(config.databaseUrl, databaseOptions(config), { max: 1, connect_timeout: 2 }) : undefined;
+    probeSql = config.databaseUrl && !consoleMode ? connect(config.databaseUrl, "probe", databaseOptions(config)) : undefined;
   } catch (error) {
     logger.error({ reason: (error as Error).message }, "Failed to start");
     return 1;
@@ -111,7 +113,13 @@ export async function run(config: IngesterConfig): Promise<number> {
   }
   const sampler = setInterval(() => observer.sample(ingester.status()), SAMPLE_INTERVAL_MS);
   logger.info(
-    { workers: config.workerCount, batch_size: config.batchSize, buffer_size: config.bufferSize, health_port: ops.port, output_mode: config.outputMode },
+    {
+      workers: config.workerCount,
+      batch_size: config.batchSize,
+      buffer_size: config.bufferSize,
+      health_port: ops.port,
+      output_mode: config.outputMode,
+    },
     "Ingester started",
   );
 
@@ -121,7 +129,10 @@ export async function run(config: IngesterConfig): Promise<number> {
   clearInterval(sampler);
   await closeOps();
   if (!drained) {
-    logger.error({ timeout_ms: config.shutdownTimeout }, "Pipeline shutdown timed out (uncommitted ticks are read again on the next start)");
+    logger.error(
+      { timeout_ms: config.shutdownTimeout },
+      "Pipeline shutdown timed out (uncommitted ticks are read again on the next start)",
+    );
     return 1;
   }
   logger.info("Shutdown complete");
@@ -129,8 +140,7 @@ export async function run(config: IngesterConfig): Promise<number> {
 }
 
 async function applySchema(config: IngesterConfig): Promise<string> {
-  // A migration may rightly take longer than any batch statement (building an index on a large table).
-  const sql = connectDatabase(config.databaseUrl!, databaseOptions(config), { max: 1, connection: { statement_timeout: 0, idle_in_transaction_session_timeout: 0 } });
+  const sql = connect(config.databaseUrl!, "schema", databaseOptions(config));
   try {
     return describeMigration(await migrate(sql, config), config);
   } finally {
@@ -144,7 +154,9 @@ export function healthOf(status: IngesterStatus, batchStuckAfterMs: number, now 
   if (!status.workersAlive) reasons.push("a pipeline worker has died");
   const waiting = status.oldestUncommittedBatchSinceMs === undefined ? 0 : now - status.oldestUncommittedBatchSinceMs;
   if (waiting > batchStuckAfterMs) {
-    reasons.push(`a batch has waited ${Math.round(waiting / 1000)}s for its commit (BATCH_STUCK_AFTER ${Math.round(batchStuckAfterMs / 1000)}s)`);
+    reasons.push(
+      `a batch has waited ${Math.round(waiting / 1000)}s for its commit (BATCH_STUCK_AFTER ${Math.round(batchStuckAfterMs / 1000)}s)`,
+    );
   }
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }

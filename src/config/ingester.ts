@@ -1,5 +1,6 @@
-// The ingester's configuration: the seed README's variables with its names and defaults,
+// The ingester's configuration: the variables operators already set, with their names and defaults,
 // and the few this service adds. `tick-ingester run --help` prints this table.
+import { CONSOLE_FORMATS } from "../sink/console-writer.ts";
 import type { ConfigOf, Field } from "./load.ts";
 import { boolean, byteSize, duration, hostPort, interval, oneOf, postgresUrl, text, uint64, wholeNumber } from "./values.ts";
 
@@ -16,39 +17,164 @@ export const databaseFields = {
 
 // Read by migrate, and by run --migrate, which applies the schema the same way.
 export const policyFields = {
-  compressAfter: field({ env: "COMPRESS_AFTER", schema: interval, default: "1 day", help: "TimescaleDB compresses tick data older than this (PostgreSQL interval)" }),
-  retainFor: field({ env: "RETAIN_FOR", schema: interval, default: "7 days", help: "TimescaleDB drops tick data older than this (PostgreSQL interval)" }),
+  compressAfter: field({
+    env: "COMPRESS_AFTER",
+    schema: interval,
+    default: "1 day",
+    help: "TimescaleDB compresses tick data older than this (PostgreSQL interval)",
+  }),
+  retainFor: field({
+    env: "RETAIN_FOR",
+    schema: interval,
+    default: "7 days",
+    help: "TimescaleDB drops tick data older than this (PostgreSQL interval)",
+  }),
 };
 
 export const ingesterFields = {
-  continuumGrpcUrl: field({ env: "CONTINUUM_GRPC_URL", schema: hostPort, help: "Continuum gRPC endpoint, e.g. localhost:50051 (required)" }),
+  continuumGrpcUrl: field({
+    env: "CONTINUUM_GRPC_URL",
+    schema: hostPort,
+    help: "Continuum gRPC endpoint, e.g. localhost:50051 (required)",
+  }),
   ...databaseFields,
-  serviceName: field({ env: "SERVICE_NAME", schema: text, default: "tick-ingester", help: "Service identifier; also names the stream's checkpoint" }),
-  env: field({ env: "ENV", schema: oneOf(["development", "staging", "production"]), default: "development", help: "Environment: development/staging/production" }),
-  startTick: field({ env: "START_TICK", schema: uint64, default: "0", help: "Starting tick when the database has no checkpoint yet (0 = latest)" }),
+  serviceName: field({
+    env: "SERVICE_NAME",
+    schema: text,
+    default: "tick-ingester",
+    help: "Service identifier; also names the stream's checkpoint",
+  }),
+  env: field({
+    env: "ENV",
+    schema: oneOf(["development", "staging", "production"]),
+    default: "development",
+    help: "Environment: development/staging/production",
+  }),
+  startTick: field({
+    env: "START_TICK",
+    schema: uint64,
+    default: "0",
+    help: "Starting tick when the database has no checkpoint yet (0 = latest)",
+  }),
   dbMaxConnections: field({ env: "DB_MAX_CONNECTIONS", schema: wholeNumber(1, 10_000), default: "100", help: "Max database connections" }),
-  dbMinConnections: field({ env: "DB_MIN_CONNECTIONS", schema: wholeNumber(0, 10_000), default: "10", help: "Min idle connections" }),
+  dbMinConnections: field({
+    env: "DB_MIN_CONNECTIONS",
+    schema: wholeNumber(0, 10_000),
+    default: "10",
+    help: "Accepted for compatibility; no effect (no pool keeps idle connections)",
+  }),
   bufferSize: field({ env: "BUFFER_SIZE", schema: wholeNumber(1, 10_000_000), default: "10000", help: "Tick buffer capacity" }),
-  bufferBytes: field({ env: "BUFFER_BYTES", schema: byteSize, default: "64MiB", help: "Bytes of tick messages and rejects in flight (not yet committed); reading waits above it" }),
-  workerCount: field({ env: "WORKER_COUNT", schema: wholeNumber(1, 256), default: "8", help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core" }),
-  batchSize: field({ env: "BATCH_SIZE", schema: wholeNumber(1, 100_000), default: "250", help: "Most ticks per batch write; a batch closes earlier when its Worker thread has nothing else to commit" }),
-  flushInterval: field({ env: "FLUSH_INTERVAL", schema: duration, default: "100ms", help: "Longest a batch waits for more ticks while its Worker thread is busy with earlier batches" }),
-  outputMode: field({ env: "OUTPUT_MODE", schema: oneOf(["timescale", "console"]), default: "timescale", help: "Output: timescale or console" }),
-  outputFormat: field({ env: "OUTPUT_FORMAT", schema: oneOf(["json", "compact", "table"]), default: "json", help: "Console format: json, compact or table" }),
-  healthCheckPort: field({ env: "HEALTH_CHECK_PORT", schema: wholeNumber(0, 65_535), default: "8081", help: "Health check HTTP port (0 = any free port)" }),
+  bufferBytes: field({
+    env: "BUFFER_BYTES",
+    schema: byteSize,
+    default: "64MiB",
+    help: "Bytes of tick messages and rejects in flight (not yet committed); reading waits above it",
+  }),
+  workerCount: field({
+    env: "WORKER_COUNT",
+    schema: wholeNumber(1, 256),
+    default: "8",
+    help: "Batch writers: concurrent database transactions, on up to one Worker thread per CPU core",
+  }),
+  batchSize: field({
+    env: "BATCH_SIZE",
+    schema: wholeNumber(1, 100_000),
+    default: "250",
+    help: "Most ticks per batch write; a batch closes earlier when its Worker thread has nothing else to commit",
+  }),
+  flushInterval: field({
+    env: "FLUSH_INTERVAL",
+    schema: duration,
+    default: "100ms",
+    help: "Longest a batch waits for more ticks while its Worker thread is busy with earlier batches",
+  }),
+  outputMode: field({
+    env: "OUTPUT_MODE",
+    schema: oneOf(["timescale", "console"]),
+    default: "timescale",
+    help: "Output: timescale or console",
+  }),
+  outputFormat: field({
+    env: "OUTPUT_FORMAT",
+    schema: oneOf(CONSOLE_FORMATS),
+    default: "json",
+    help: "Console format: json, compact or table",
+  }),
+  healthCheckPort: field({
+    env: "HEALTH_CHECK_PORT",
+    schema: wholeNumber(0, 65_535),
+    default: "8081",
+    help: "Health check HTTP port (0 = any free port)",
+  }),
   healthCheckHost: field({ env: "HEALTH_CHECK_HOST", schema: text, default: "0.0.0.0", help: "Health check HTTP bind address" }),
-  readyMaxLag: field({ env: "READY_MAX_LAG", schema: duration, default: "10s", help: "/ready fails when the newest committed tick is older than this" }),
-  readyReconnectGrace: field({ env: "READY_RECONNECT_GRACE", schema: duration, default: "30s", help: "/ready stays ready while the stream reconnects for up to this long" }),
-  logLevel: field({ env: "LOG_LEVEL", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
-  shutdownTimeout: field({ env: "SHUTDOWN_TIMEOUT", schema: duration, default: "30s", help: "Time allowed to drain and flush on SIGINT/SIGTERM" }),
+  readyMaxLag: field({
+    env: "READY_MAX_LAG",
+    schema: duration,
+    default: "10s",
+    help: "/ready fails when the newest committed tick is older than this",
+  }),
+  readyReconnectGrace: field({
+    env: "READY_RECONNECT_GRACE",
+    schema: duration,
+    default: "30s",
+    help: "/ready stays ready while the stream reconnects for up to this long",
+  }),
+  logLevel: field({
+    env: "LOG_LEVEL",
+    schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    default: "info",
+    help: "Log level",
+  }),
+  shutdownTimeout: field({
+    env: "SHUTDOWN_TIMEOUT",
+    schema: duration,
+    default: "30s",
+    help: "Time allowed to drain and flush on SIGINT/SIGTERM",
+  }),
   grpcTls: field({ env: "GRPC_TLS", schema: boolean, default: "false", help: "Connect to Continuum over TLS", boolean: true }),
-  grpcCaFile: field({ env: "GRPC_CA_FILE", schema: text, help: "PEM file of the CA that signed the Continuum server's certificate (with GRPC_TLS; default: the system's CAs)" }),
-  streamIdleTimeout: field({ env: "STREAM_IDLE_TIMEOUT", schema: duration.refine((ms) => ms > 0, "expected a duration above 0 (0 would give up on every stream at once)"), default: "10s", help: "Reconnect when the stream sends nothing for this long" }),
-  migrate: field({ env: "MIGRATE", schema: boolean, default: "false", help: "Apply pending schema migrations before starting", boolean: true }),
-  batchBytes: field({ env: "BATCH_BYTES", schema: wholeNumber(1024, 1 << 30), default: "16777216", help: "A batch closes once its ticks' bytes reach this, even below BATCH_SIZE: a batch holds at most this plus one tick" }),
-  dbStatementTimeout: field({ env: "DB_STATEMENT_TIMEOUT", schema: duration, default: "30s", help: "Longest one database statement may run; a batch transaction gets twice this before its connection is abandoned" }),
-  databaseCaFile: field({ env: "DATABASE_CA_FILE", schema: text, help: "PEM file of the CA that signed the database server's certificate, for sslmode=verify-full or verify-ca (sslrootcert in DATABASE_URL wins; default: the system's CAs)" }),
-  batchStuckAfter: field({ env: "BATCH_STUCK_AFTER", schema: duration, default: "2m", help: "/health fails when a batch has waited this long for its commit (tick_ingester_oldest_uncommitted_batch_seconds)" }),
+  grpcCaFile: field({
+    env: "GRPC_CA_FILE",
+    schema: text,
+    help: "PEM file of the CA that signed the Continuum server's certificate (with GRPC_TLS; default: the system's CAs)",
+  }),
+  streamIdleTimeout: field({
+    env: "STREAM_IDLE_TIMEOUT",
+    schema: duration.refine((ms) => ms > 0, "expected a duration above 0 (0 would give up on every stream at once)"),
+    default: "10s",
+    help: "Reconnect when the stream sends nothing for this long",
+  }),
+  migrate: field({
+    env: "MIGRATE",
+    schema: boolean,
+    default: "false",
+    help: "Apply pending schema migrations before starting",
+    boolean: true,
+  }),
+  batchBytes: field({
+    env: "BATCH_BYTES",
+    schema: wholeNumber(1024, 1 << 30),
+    default: "16777216",
+    help: "A batch closes once its ticks' bytes reach this, even below BATCH_SIZE: a batch holds at most this plus one tick",
+  }),
+  dbStatementTimeout: field({
+    env: "DB_STATEMENT_TIMEOUT",
+    schema: duration,
+    default: "30s",
+    help: "Longest one database statement may run; a batch transaction gets twice this before its connection is abandoned",
+  }),
+  databaseCaFile: field({
+    env: "DATABASE_CA_FILE",
+    schema: text,
+    help:
+      "PEM file of the CA that signed the database server's certificate, for sslmode=verify-full or verify-ca " +
+      "(sslrootcert in DATABASE_URL wins; default: the system's CAs)",
+  }),
+  batchStuckAfter: field({
+    env: "BATCH_STUCK_AFTER",
+    schema: duration,
+    default: "2m",
+    help: "/health fails when a batch has waited this long for its commit (tick_ingester_oldest_uncommitted_batch_seconds)",
+  }),
   ...policyFields,
 };
 
@@ -66,7 +192,8 @@ export function checkIngester(config: IngesterConfig): string[] {
     problems.push(`DB_MIN_CONNECTIONS=${config.dbMinConnections} exceeds DB_MAX_CONNECTIONS=${config.dbMaxConnections}`);
   if (config.outputMode === "timescale" && config.workerCount + SUPPORT_CONNECTIONS > config.dbMaxConnections)
     problems.push(
-      `WORKER_COUNT=${config.workerCount} needs ${config.workerCount + SUPPORT_CONNECTIONS} database connections (one per worker and ${SUPPORT_CONNECTIONS} more), more than DB_MAX_CONNECTIONS=${config.dbMaxConnections}`,
+      `WORKER_COUNT=${config.workerCount} needs ${config.workerCount + SUPPORT_CONNECTIONS} database connections ` +
+        `(one per worker and ${SUPPORT_CONNECTIONS} more), more than DB_MAX_CONNECTIONS=${config.dbMaxConnections}`,
     );
   return problems;
 }

@@ -2,7 +2,7 @@
 // both. Every value is validated with zod before anything starts, and every bad one is reported.
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseDotenv } from "dotenv";
-import { z } from "zod";
+import type { z } from "zod";
 import { redactUrl } from "./values.ts";
 
 export interface Field<T = unknown> {
@@ -24,8 +24,7 @@ export type ConfigOf<F extends Fields> = { readonly [K in keyof F]: F[K] extends
 export const flagName = (env: string) => `--${env.toLowerCase().replaceAll("_", "-")}`;
 
 /** Commander's attribute for a flag: --batch-size becomes batchSize. */
-export const flagKey = (env: string) =>
-  env.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+export const flagKey = (env: string) => env.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 export const fieldFlag = (field: Field) => field.flag ?? flagName(field.env);
 
@@ -73,11 +72,7 @@ function rawValues(fields: Fields, sources: Sources) {
   return raw;
 }
 
-export function loadConfig<F extends Fields>(
-  fields: F,
-  sources: Sources,
-  check?: (config: ConfigOf<F>) => string[],
-): ConfigOf<F> {
+export function loadConfig<F extends Fields>(fields: F, sources: Sources, check?: (config: ConfigOf<F>) => string[]): ConfigOf<F> {
   const raw = rawValues(fields, sources);
   const problems: string[] = [];
   const config: Record<string, unknown> = {};

@@ -13,7 +13,10 @@ function tickList<T>(arg: z.ZodType<T, string> | undefined, example: string) {
   const entry = arg ? /^(\d+):(.+)$/ : /^(\d+)$/;
   return z.string().transform((text, context) => {
     const entries: { tick: bigint; arg: T }[] = [];
-    for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    for (const part of text
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== "")) {
       const match = entry.exec(part);
       const parsed = match && arg ? arg.safeParse(match[2]) : undefined;
       if (!match || parsed?.success === false) {
@@ -30,29 +33,143 @@ function tickList<T>(arg: z.ZodType<T, string> | undefined, example: string) {
 const ticks = (example: string) => tickList(undefined, example).transform((entries) => entries.map((e) => e.tick));
 
 export const simulatorFields = {
-  listen: field({ env: "SIM_LISTEN", flag: "--listen", schema: hostPort, default: "127.0.0.1:50051", help: "Address to serve on; port 0 picks a free port (the first log line gives the address)" }),
-  rate: field({ env: "SIM_RATE", flag: "--rate", schema: wholeNumber(0, 10_000_000), default: "1000", help: "Ticks per second in real time; 0 = as fast as clients read" }),
-  firstTick: field({ env: "SIM_FIRST_TICK", flag: "--first-tick", schema: uint64.refine((n) => n > 0n, "expected at least 1"), default: "51548050841", help: "Number of the chain's first tick" }),
-  stopAt: field({ env: "SIM_STOP_AT", flag: "--stop-at", schema: uint64, help: "Produce no tick after this one; streams stay open (default: never stop)" }),
-  history: field({ env: "SIM_HISTORY", flag: "--history", schema: wholeNumber(1, 100_000_000), default: "100000", help: "Ticks up to the head kept for replay and GetTick" }),
-  genesisTime: field({ env: "SIM_GENESIS_TIME", flag: "--genesis-time", schema: uint64, help: "Timestamp of the first tick in microseconds since the epoch (default: start time)" }),
-  workload: field({ env: "SIM_WORKLOAD", flag: "--workload", schema: oneOf(WORKLOAD_NAMES), default: "sparse", help: "sparse: 0.15% of ticks carry 1 or 2 transactions of 256 bytes; heavy: every tick carries 10 of 256 bytes" }),
-  txRatio: field({ env: "SIM_TX_RATIO", flag: "--tx-ratio", schema: decimal(0, 1), help: "Fraction of ticks that carry transactions (default: from --workload)" }),
-  txsPerTick: field({ env: "SIM_TXS_PER_TICK", flag: "--txs-per-tick", schema: decimal(0, 10_000), help: "Mean transactions in such a tick; 1.5 = 1 or 2 (default: from --workload)" }),
-  payloadBytes: field({ env: "SIM_PAYLOAD_BYTES", flag: "--payload-bytes", schema: wholeNumber(0, 64 * 1024 * 1024), help: "Bytes per transaction payload (default: from --workload)" }),
+  listen: field({
+    env: "SIM_LISTEN",
+    flag: "--listen",
+    schema: hostPort,
+    default: "127.0.0.1:50051",
+    help: "Address to serve on; port 0 picks a free port (the first log line gives the address)",
+  }),
+  rate: field({
+    env: "SIM_RATE",
+    flag: "--rate",
+    schema: wholeNumber(0, 10_000_000),
+    default: "1000",
+    help: "Ticks per second in real time; 0 = as fast as clients read",
+  }),
+  firstTick: field({
+    env: "SIM_FIRST_TICK",
+    flag: "--first-tick",
+    schema: uint64.refine((n) => n > 0n, "expected at least 1"),
+    default: "51548050841",
+    help: "Number of the chain's first tick",
+  }),
+  stopAt: field({
+    env: "SIM_STOP_AT",
+    flag: "--stop-at",
+    schema: uint64,
+    help: "Produce no tick after this one; streams stay open (default: never stop)",
+  }),
+  history: field({
+    env: "SIM_HISTORY",
+    flag: "--history",
+    schema: wholeNumber(1, 100_000_000),
+    default: "100000",
+    help: "Ticks up to the head kept for replay and GetTick",
+  }),
+  genesisTime: field({
+    env: "SIM_GENESIS_TIME",
+    flag: "--genesis-time",
+    schema: uint64,
+    help: "Timestamp of the first tick in microseconds since the epoch (default: start time)",
+  }),
+  workload: field({
+    env: "SIM_WORKLOAD",
+    flag: "--workload",
+    schema: oneOf(WORKLOAD_NAMES),
+    default: "sparse",
+    help: "sparse: 0.15% of ticks carry 1 or 2 transactions of 256 bytes; heavy: every tick carries 10 of 256 bytes",
+  }),
+  txRatio: field({
+    env: "SIM_TX_RATIO",
+    flag: "--tx-ratio",
+    schema: decimal(0, 1),
+    help: "Fraction of ticks that carry transactions (default: from --workload)",
+  }),
+  txsPerTick: field({
+    env: "SIM_TXS_PER_TICK",
+    flag: "--txs-per-tick",
+    schema: decimal(0, 10_000),
+    help: "Mean transactions in such a tick; 1.5 = 1 or 2 (default: from --workload)",
+  }),
+  payloadBytes: field({
+    env: "SIM_PAYLOAD_BYTES",
+    flag: "--payload-bytes",
+    schema: wholeNumber(0, 64 * 1024 * 1024),
+    help: "Bytes per transaction payload (default: from --workload)",
+  }),
   seed: field({ env: "SIM_SEED", flag: "--seed", schema: wholeNumber(0, 0xffff_ffff), default: "1", help: "Seed of the tick contents" }),
-  dropEvery: field({ env: "SIM_DROP_EVERY", flag: "--drop-every", schema: wholeNumber(0), default: "0", help: "Fault: end the stream with UNAVAILABLE after tick first+N-1, first+2N-1, ... (once each); 0 = off" }),
-  omit: field({ env: "SIM_OMIT", flag: "--omit", schema: ticks("51548050900"), help: "Fault: leave these ticks out of every stream (GetTick still has them), e.g. 51548050900,51548050901" }),
+  dropEvery: field({
+    env: "SIM_DROP_EVERY",
+    flag: "--drop-every",
+    schema: wholeNumber(0),
+    default: "0",
+    help: "Fault: end the stream with UNAVAILABLE after tick first+N-1, first+2N-1, ... (once each); 0 = off",
+  }),
+  omit: field({
+    env: "SIM_OMIT",
+    flag: "--omit",
+    schema: ticks("51548050900"),
+    help: "Fault: leave these ticks out of every stream (GetTick still has them), e.g. 51548050900,51548050901",
+  }),
   repeat: field({ env: "SIM_REPEAT", flag: "--repeat", schema: ticks("51548050900"), help: "Fault: send these ticks twice in a row" }),
-  invalid: field({ env: "SIM_INVALID", flag: "--invalid", schema: tickList(oneOf(INVALID_KINDS), `51548050900:${INVALID_KINDS[0]}`), help: `Fault: serve TICK:KIND as a tick that fails validation; KIND is ${INVALID_KINDS.join(", ")}` }),
-  garbage: field({ env: "SIM_GARBAGE", flag: "--garbage", schema: ticks("51548050900"), help: "Fault: serve these ticks as bytes that are not a Tick message" }),
-  stall: field({ env: "SIM_STALL", flag: "--stall", schema: tickList(duration, "51548050900:5s"), help: "Fault: TICK:DURATION, pause before sending the tick (once)" }),
-  hostile: field({ env: "SIM_HOSTILE", flag: "--hostile", schema: tickList(oneOf(HOSTILE_KINDS), `51548050900:${HOSTILE_KINDS[0]}`), help: `Fault: TICK:KIND, valid but hostile content in the tick's first transaction; KIND is ${HOSTILE_KINDS.join(", ")}` }),
-  exhaust: field({ env: "SIM_EXHAUST", flag: "--exhaust", schema: ticks("51548050900"), help: "Fault: end the stream with RESOURCE_EXHAUSTED (an overload, not a large tick) right after these ticks (once each)" }),
-  leap: field({ env: "SIM_LEAP", flag: "--leap", schema: ticks("51548050900"), help: "Fault: after these ticks, every stream sends the tick's content numbered 2^64-2, then 2^64-1" }),
-  junk: field({ env: "SIM_JUNK", flag: "--junk", schema: tickList(wholeNumber(1, 10_000_000), "51548050900:1000"), help: "Fault: TICK:COUNT, after the tick send COUNT messages of 64 KiB that are not Tick messages (once)" }),
-  refuseGetTick: field({ env: "SIM_REFUSE_GET_TICK", flag: "--refuse-get-tick", schema: boolean, default: "false", help: "Fault: GetTick answers PERMISSION_DENIED", boolean: true }),
-  logLevel: field({ env: "SIM_LOG_LEVEL", flag: "--log-level", schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), default: "info", help: "Log level" }),
+  invalid: field({
+    env: "SIM_INVALID",
+    flag: "--invalid",
+    schema: tickList(oneOf(INVALID_KINDS), `51548050900:${INVALID_KINDS[0]}`),
+    help: `Fault: serve TICK:KIND as a tick that fails validation; KIND is ${INVALID_KINDS.join(", ")}`,
+  }),
+  garbage: field({
+    env: "SIM_GARBAGE",
+    flag: "--garbage",
+    schema: ticks("51548050900"),
+    help: "Fault: serve these ticks as bytes that are not a Tick message",
+  }),
+  stall: field({
+    env: "SIM_STALL",
+    flag: "--stall",
+    schema: tickList(duration, "51548050900:5s"),
+    help: "Fault: TICK:DURATION, pause before sending the tick (once)",
+  }),
+  hostile: field({
+    env: "SIM_HOSTILE",
+    flag: "--hostile",
+    schema: tickList(oneOf(HOSTILE_KINDS), `51548050900:${HOSTILE_KINDS[0]}`),
+    help: `Fault: TICK:KIND, valid but hostile content in the tick's first transaction; KIND is ${HOSTILE_KINDS.join(", ")}`,
+  }),
+  exhaust: field({
+    env: "SIM_EXHAUST",
+    flag: "--exhaust",
+    schema: ticks("51548050900"),
+    help: "Fault: end the stream with RESOURCE_EXHAUSTED (an overload, not a large tick) right after these ticks (once each)",
+  }),
+  leap: field({
+    env: "SIM_LEAP",
+    flag: "--leap",
+    schema: ticks("51548050900"),
+    help: "Fault: after these ticks, every stream sends the tick's content numbered 2^64-2, then 2^64-1",
+  }),
+  junk: field({
+    env: "SIM_JUNK",
+    flag: "--junk",
+    schema: tickList(wholeNumber(1, 10_000_000), "51548050900:1000"),
+    help: "Fault: TICK:COUNT, after the tick send COUNT messages of 64 KiB that are not Tick messages (once)",
+  }),
+  refuseGetTick: field({
+    env: "SIM_REFUSE_GET_TICK",
+    flag: "--refuse-get-tick",
+    schema: boolean,
+    default: "false",
+    help: "Fault: GetTick answers PERMISSION_DENIED",
+    boolean: true,
+  }),
+  logLevel: field({
+    env: "SIM_LOG_LEVEL",
+    flag: "--log-level",
+    schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    default: "info",
+    help: "Log level",
+  }),
 };
 
 export type SimulatorConfig = ConfigOf<typeof simulatorFields>;

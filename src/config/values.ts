@@ -27,7 +27,7 @@ export const uint64 = z
   .transform(BigInt)
   .refine((n) => n <= UINT64_MAX, "expected a whole number from 0 to 2^64-1");
 
-/** The seed's duration form: 100ms, 2s, 1m, 1h; the result is in milliseconds. */
+/** A duration as the configuration writes it: 100ms, 2s, 1m, 1h; the result is in milliseconds. */
 export const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h)$/, "expected a duration like 100ms, 2s or 1m")
@@ -58,19 +58,15 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
 export const text = z.string().min(1, "expected a non-empty value");
 
 /** host:port, as grpc-js dials it. */
-export const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/, "expected host:port, e.g. localhost:50051");
+export const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/, "expected host:port, e.g. localhost:50051");
 
-export const postgresUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, "expected a URL like postgres://user:password@host:5432/db");
+export const postgresUrl = z.string().refine((value) => {
+  try {
+    return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "expected a URL like postgres://user:password@host:5432/db");
 
 /** The URL with its password replaced, for logs and error messages. */
 export function redactUrl(value: string): string {

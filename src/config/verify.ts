@@ -13,11 +13,44 @@ export const verifyFields = {
   grpcTls: ingesterFields.grpcTls,
   grpcCaFile: ingesterFields.grpcCaFile,
   from: field({ env: "VERIFY_FROM", flag: "--from", schema: uint64, help: "First tick to check (default: the oldest stored tick)" }),
-  to: field({ env: "VERIFY_TO", flag: "--to", schema: uint64, help: "Last tick to check, below the stream's checkpoint (default: the tick before the checkpoint)" }),
-  repair: field({ env: "VERIFY_REPAIR", flag: "--repair", schema: boolean, default: "false", help: "Rewrite every tick whose problem the sequencer can settle, from the tick it serves", boolean: true }),
-  output: field({ env: "VERIFY_OUTPUT", flag: "--output", schema: oneOf(["text", "json"]), default: "text", help: "text: one line per problem and a summary; json: one JSON object" }),
-  getTickOnly: field({ env: "VERIFY_GET_TICK_ONLY", flag: "--get-tick-only", schema: boolean, default: "false", help: "Fetch every tick with GetTick, instead of reading the range with StreamTicks and fetching with GetTick only what the stream skips", boolean: true }),
-  concurrency: field({ env: "VERIFY_CONCURRENCY", flag: "--concurrency", schema: wholeNumber(1, 1024), default: "128", help: "GetTick calls in flight" }),
+  to: field({
+    env: "VERIFY_TO",
+    flag: "--to",
+    schema: uint64,
+    help: "Last tick to check, below the stream's checkpoint (default: the tick before the checkpoint)",
+  }),
+  repair: field({
+    env: "VERIFY_REPAIR",
+    flag: "--repair",
+    schema: boolean,
+    default: "false",
+    help: "Rewrite every tick whose problem the sequencer can settle, from the tick it serves",
+    boolean: true,
+  }),
+  output: field({
+    env: "VERIFY_OUTPUT",
+    flag: "--output",
+    schema: oneOf(["text", "json"]),
+    default: "text",
+    help: "text: one line per problem and a summary; json: one JSON object",
+  }),
+  getTickOnly: field({
+    env: "VERIFY_GET_TICK_ONLY",
+    flag: "--get-tick-only",
+    schema: boolean,
+    default: "false",
+    help:
+      "Fetch every tick with GetTick, instead of reading the range with StreamTicks " +
+      "and fetching with GetTick only what the stream skips",
+    boolean: true,
+  }),
+  concurrency: field({
+    env: "VERIFY_CONCURRENCY",
+    flag: "--concurrency",
+    schema: wholeNumber(1, 1024),
+    default: "128",
+    help: "GetTick calls in flight",
+  }),
 };
 
 export type VerifyConfig = ConfigOf<typeof verifyFields>;

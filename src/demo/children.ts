@@ -15,8 +15,17 @@ export interface Child {
 }
 
 /** Runs `bun src/main.ts ARGS`; every output line goes to the log file and to onLine. */
-function spawnMain(args: string[], options: { env: Record<string, string | undefined>; cwd: string; log: string; onLine: (line: string) => void }): Child {
-  const proc = Bun.spawn([process.execPath, MAIN, ...args], { env: options.env, cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+function spawnMain(
+  args: string[],
+  options: { env: Record<string, string | undefined>; cwd: string; log: string; onLine: (line: string) => void },
+): Child {
+  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+    env: options.env,
+    cwd: options.cwd,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const file = createWriteStream(options.log, { flags: "a" });
   const lines: string[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -69,7 +78,12 @@ export interface ChildOptions {
 }
 
 /** Starts `bun src/main.ts ARGS` and waits for the log line from which `started` gets a value. */
-export async function startChild<T>(what: string, args: string[], options: ChildOptions, started: (fields: Record<string, unknown>) => T | undefined) {
+export async function startChild<T>(
+  what: string,
+  args: string[],
+  options: ChildOptions,
+  started: (fields: Record<string, unknown>) => T | undefined,
+) {
   let announce!: (value: T) => void;
   const announced = new Promise<T>((resolve) => (announce = resolve));
   const child = spawnMain(args, {

@@ -1,13 +1,14 @@
 // The demo's database: created and migrated like a user would with `tick-ingester migrate`, and
 // read for the summary, the resume point and the exactly-once check.
-import postgres from "postgres";
+import type postgres from "postgres";
+import { connect } from "../sink/database.ts";
 import { describeMigration, migrate } from "../schema/migrate.ts";
 
 export type Sql = postgres.Sql;
 
 const POLICIES = { compressAfter: "1 day", retainFor: "7 days" };
 
-export const connect = (url: string) => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+export const connectDemo = (url: string) => connect(url, "demo");
 
 export function databaseUrl(adminUrl: string, name: string): string {
   const url = new URL(adminUrl);
@@ -17,7 +18,7 @@ export function databaseUrl(adminUrl: string, name: string): string {
 
 /** Creates the database (dropping it first with `fresh`); returns what migrating it did. */
 export async function prepareDatabase(adminUrl: string, name: string, fresh: boolean): Promise<string> {
-  const admin = connect(adminUrl);
+  const admin = connectDemo(adminUrl);
   try {
     if (fresh) await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = ${name}`;
@@ -25,7 +26,7 @@ export async function prepareDatabase(adminUrl: string, name: string, fresh: boo
   } finally {
     await admin.end();
   }
-  const sql = connect(databaseUrl(adminUrl, name));
+  const sql = connectDemo(databaseUrl(adminUrl, name));
   try {
     return describeMigration(await migrate(sql, POLICIES), POLICIES);
   } finally {

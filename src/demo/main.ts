@@ -5,7 +5,7 @@ import { parseDemoOptions } from "./options.ts";
 import { inOwnSession, runInOwnSession, stopRequested } from "./session.ts";
 
 async function main(): Promise<number> {
-  let options;
+  let options: ReturnType<typeof parseDemoOptions>;
   try {
     options = parseDemoOptions(process.argv.slice(2));
   } catch (error) {

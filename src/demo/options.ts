@@ -12,9 +12,27 @@ const field = <T>(f: Field<T>) => f;
 export const DEFAULT_DEMO_DIR = join(import.meta.dir, "../../.demo");
 
 export const demoFields = {
-  duration: field({ env: "DEMO_DURATION", flag: "--duration", schema: duration, help: "Stop after this long, e.g. 20s or 5m (default: run until Ctrl+C)" }),
-  dir: field({ env: "DEMO_DIR", flag: "--dir", schema: text, default: DEFAULT_DEMO_DIR, help: "Folder of the demo's database and logs, kept between runs" }),
-  reset: field({ env: "DEMO_RESET", flag: "--reset", schema: boolean, default: "false", help: "Delete the demo's folder first and start over", boolean: true }),
+  duration: field({
+    env: "DEMO_DURATION",
+    flag: "--duration",
+    schema: duration,
+    help: "Stop after this long, e.g. 20s or 5m (default: run until Ctrl+C)",
+  }),
+  dir: field({
+    env: "DEMO_DIR",
+    flag: "--dir",
+    schema: text,
+    default: DEFAULT_DEMO_DIR,
+    help: "Folder of the demo's database and logs, kept between runs",
+  }),
+  reset: field({
+    env: "DEMO_RESET",
+    flag: "--reset",
+    schema: boolean,
+    default: "false",
+    help: "Delete the demo's folder first and start over",
+    boolean: true,
+  }),
 };
 
 export type DemoOptions = ConfigOf<typeof demoFields>;
@@ -23,7 +41,8 @@ export type DemoOptions = ConfigOf<typeof demoFields>;
 export function parseDemoOptions(argv: string[]): DemoOptions | number {
   const program = new Command("bun run demo")
     .description(
-      "Runs the whole service on this machine: an embedded PostgreSQL server, the Continuum simulator at 1,000 ticks/s and the ingester, with a live status line; a second run resumes where the first stopped.",
+      "Runs the whole service on this machine: an embedded PostgreSQL server, the Continuum simulator at 1,000 ticks/s " +
+        "and the ingester, with a live status line; a second run resumes where the first stopped.",
     )
     .exitOverride()
     .showHelpAfterError();

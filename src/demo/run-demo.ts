@@ -3,9 +3,16 @@
 import { appendFileSync, rmSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import pino from "pino";
-import { freePort, isAlive, portIsFree, postmasterPid, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../dev/embedded-postgres.ts";
+import {
+  freePort,
+  isAlive,
+  portIsFree,
+  postmasterPid,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresServer,
+} from "../dev/embedded-postgres.ts";
 import { startChild, type Child } from "./children.ts";
-import { accountFor, checkpoint, connect, databaseUrl, prepareDatabase, rowCounts, sampleTick, type Sql } from "./database.ts";
+import { accountFor, checkpoint, connectDemo, databaseUrl, prepareDatabase, rowCounts, sampleTick, type Sql } from "./database.ts";
 import { DEFAULT_DEMO_DIR, type DemoOptions } from "./options.ts";
 import { CATCH_UP_LIMIT, DEMO_DATABASE, DEMO_PASSWORD, DEMO_STREAM, DemoState, FIRST_TICK, HISTORY_TICKS, RATE, SEED } from "./state.ts";
 import { readMetrics, statusLine, count, type MetricsSample } from "./status.ts";
@@ -32,24 +39,26 @@ export async function runDemo(options: DemoOptions, stopRequested: Promise<void>
   let sql: Sql | undefined;
   try {
     out.say(`Schema: ${await prepareDatabase(server.url, DEMO_DATABASE, false)}`);
-    sql = connect(url);
+    sql = connectDemo(url);
     let resumeFrom = await checkpoint(sql, DEMO_STREAM);
     if (resumeFrom !== undefined && state.head() - resumeFrom > CATCH_UP_LIMIT) {
       out.say(
-        `The chain moved ${count(state.head() - resumeFrom)} ticks past the last run's checkpoint (tick ${resumeFrom}) while the demo was stopped: ` +
+        `The chain moved ${count(state.head() - resumeFrom)} ticks past the last run's checkpoint ` +
+          `(tick ${resumeFrom}) while the demo was stopped: ` +
           "more than an hour of ticks to catch up, so the demo starts over with a new chain and an empty database.",
       );
       await sql.end();
       state.newChain();
       await prepareDatabase(server.url, DEMO_DATABASE, true);
-      sql = connect(url);
+      sql = connectDemo(url);
       resumeFrom = undefined;
     }
     const before = await rowCounts(sql);
     out.say(
       resumeFrom === undefined
         ? `First run: the ingester starts at the head of the chain (tick ${state.head()}).`
-        : `Resuming from tick ${resumeFrom}, the checkpoint of the last run: the chain is ${count(state.head() - resumeFrom)} ticks further now, which the ingester catches up.`,
+        : `Resuming from tick ${resumeFrom}, the checkpoint of the last run: ` +
+            `the chain is ${count(state.head() - resumeFrom)} ticks further now, which the ingester catches up.`,
     );
     const result = await runPipeline(state, url, options.duration, stopRequested, out);
     const summary = formatSummary({
@@ -89,7 +98,9 @@ function shortPath(path: string): string {
 async function startPostgres(state: DemoState): Promise<EmbeddedPostgresServer> {
   const running = postmasterPid(state.postgresDir);
   if (running !== undefined && isAlive(running)) {
-    throw new Error(`PostgreSQL of an earlier demo still runs (pid ${running}, data in ${state.postgresDir}); stop it with: kill -INT ${running}`);
+    throw new Error(
+      `PostgreSQL of an earlier demo still runs (pid ${running}, data in ${state.postgresDir}); stop it with: kill -INT ${running}`,
+    );
   }
   const saved = state.postgresPort;
   const port = saved !== undefined && (await portIsFree(saved)) ? saved : await freePort();
@@ -137,17 +148,40 @@ async function runPipeline(
       return out.say(`Ingester connected to the tick stream, starting at ${at}.`);
     }
     const level = LEVELS[String(fields.level)] ?? LEVELS.info!;
-    if (level >= LEVELS.warn!) out.say(`${who} ${level >= LEVELS.error! ? "error" : "warning"}: ${String(fields.msg)}${fields.reason ? `: ${String(fields.reason)}` : ""}`);
+    if (level >= LEVELS.warn!)
+      out.say(
+        `${who} ${level >= LEVELS.error! ? "error" : "warning"}: ${String(fields.msg)}${fields.reason ? `: ${String(fields.reason)}` : ""}`,
+      );
   };
 
   const simulator = await startChild(
     "the simulator",
-    ["simulate", "--listen", "127.0.0.1:0", "--rate", String(RATE), "--workload", "sparse", "--first-tick", FIRST_TICK.toString(),
-      "--genesis-time", state.genesisTime.toString(), "--seed", String(SEED), "--history", String(HISTORY_TICKS), "--log-level", "warn"],
+    [
+      "simulate",
+      "--listen",
+      "127.0.0.1:0",
+      "--rate",
+      String(RATE),
+      "--workload",
+      "sparse",
+      "--first-tick",
+      FIRST_TICK.toString(),
+      "--genesis-time",
+      state.genesisTime.toString(),
+      "--seed",
+      String(SEED),
+      "--history",
+      String(HISTORY_TICKS),
+      "--log-level",
+      "warn",
+    ],
     { cwd: state.dir, log: state.simulatorLog, env: childEnvironment({}), onLog: report("simulator") },
     (fields) => (fields.msg === "listening" ? String(fields.address) : undefined),
   );
-  out.say(`Simulator serving the Continuum stream on ${simulator.value} (1,000 ticks/s, sparse workload); log in ${shortPath(state.simulatorLog)}`);
+  out.say(
+    `Simulator serving the Continuum stream on ${simulator.value} (1,000 ticks/s, sparse workload); ` +
+      `log in ${shortPath(state.simulatorLog)}`,
+  );
 
   let ingester: { child: Child; value: number };
   try {
@@ -183,7 +217,16 @@ async function runPipeline(
   out.say(durationMs === undefined ? "Press Ctrl+C to stop." : `Stopping in ${durationMs / 1000} s (or press Ctrl+C).`);
 
   const startedAt = Date.now();
-  let previous: MetricsSample | undefined = { at: startedAt, committed: 0, buffered: 0, bufferCapacity: 0, rejects: 0, gapTicks: 0, retries: 0, reconnects: 0 };
+  let previous: MetricsSample | undefined = {
+    at: startedAt,
+    committed: 0,
+    buffered: 0,
+    bufferCapacity: 0,
+    rejects: 0,
+    gapTicks: 0,
+    retries: 0,
+    reconnects: 0,
+  };
   const sampler = setInterval(() => {
     readMetrics(`${health}/metrics`)
       .then((sample) => {
@@ -193,8 +236,12 @@ async function runPipeline(
       .catch(() => {});
   }, STATUS_INTERVAL_MS);
 
-  const childExit = (name: string, child: Child) => child.proc.exited.then((code) => ({ reason: `${name} exited by itself with status ${code}`, ok: false }));
-  const timer = durationMs === undefined ? undefined : Bun.sleep(durationMs).then(() => ({ reason: `--duration ${durationMs / 1000}s is up`, ok: true }));
+  const childExit = (name: string, child: Child) =>
+    child.proc.exited.then((code) => ({ reason: `${name} exited by itself with status ${code}`, ok: false }));
+  const timer =
+    durationMs === undefined
+      ? undefined
+      : Bun.sleep(durationMs).then(() => ({ reason: `--duration ${durationMs / 1000}s is up`, ok: true }));
   const ending = await Promise.race([
     stopRequested.then(() => ({ reason: "Ctrl+C or a signal", ok: true })),
     ...(timer ? [timer] : []),

@@ -66,7 +66,13 @@ export class DemoState {
 
   /** The newest tick of the simulated chain now, as the simulator computes it. */
   head(): bigint {
-    const chain = new Chain({ firstTick: FIRST_TICK, history: HISTORY_TICKS, rate: RATE, genesisMicros: this.genesisTime, timestampOf: () => 0n });
+    const chain = new Chain({
+      firstTick: FIRST_TICK,
+      history: HISTORY_TICKS,
+      rate: RATE,
+      genesisMicros: this.genesisTime,
+      timestampOf: () => 0n,
+    });
     return chain.head();
   }
 

@@ -27,7 +27,9 @@ const rows = (c: RowCounts) => `${count(c.ticks)} ticks, ${count(c.vdfProofs)} V
 
 function formatSample(sample: SampleTick): string[] {
   const width = Math.max(...Object.keys(sample).map((k) => k.length));
-  return Object.entries(sample).map(([key, value]) => `    ${key.padEnd(width)}  ${value instanceof Date ? value.toISOString() : String(value)}`);
+  return Object.entries(sample).map(
+    ([key, value]) => `    ${key.padEnd(width)}  ${value instanceof Date ? value.toISOString() : String(value)}`,
+  );
 }
 
 export function formatSummary(s: Summary): string {
@@ -44,8 +46,10 @@ export function formatSummary(s: Summary): string {
   const a = s.accounting;
   if (a) {
     lines.push(
-      `  Exactly once: of the ${count(a.end - a.first)} ticks ${a.first} to ${a.end - 1n}, ${count(a.stored)} are stored once, ${count(a.rejected)} rejected ` +
-        `(tick_rejects), ${count(a.inGaps)} missing from the sequencer (tick_gaps); ${count(a.missing)} lost, ${count(a.storedTwice)} stored twice; ` +
+      `  Exactly once: of the ${count(a.end - a.first)} ticks ${a.first} to ${a.end - 1n}, ` +
+        `${count(a.stored)} are stored once, ${count(a.rejected)} rejected ` +
+        `(tick_rejects), ${count(a.inGaps)} missing from the sequencer (tick_gaps); ` +
+        `${count(a.missing)} lost, ${count(a.storedTwice)} stored twice; ` +
         `${count(a.chainBreaks)} chain breaks (chain_breaks).`,
       `  Checkpoint: every tick below ${a.end} is committed; the next run starts there.`,
     );

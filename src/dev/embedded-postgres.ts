@@ -115,14 +115,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
-async function createCluster(programs: PostgresPrograms, clusterDir: string, user: string, password: string, onLog?: (text: string) => void) {
+async function createCluster(
+  programs: PostgresPrograms,
+  clusterDir: string,
+  user: string,
+  password: string,
+  onLog?: (text: string) => void,
+) {
   mkdirSync(clusterDir, { recursive: true });
   // initdb reads the password from a file, which only the server's account may read.
   const passwordDir = mkdtempSync(join(dirname(clusterDir), ".initdb-"));
   const passwordFile = join(passwordDir, "password");
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   if (programs.account) [passwordDir, passwordFile].forEach((path) => chownSync(path, programs.account!.uid, programs.account!.gid));
-  const initdb = run(programs.initdb, [`--pgdata=${clusterDir}`, "--auth=password", `--username=${user}`, `--pwfile=${passwordFile}`, `--lc-messages=${MESSAGES_LOCALE}`], programs.account);
+  const initdb = run(
+    programs.initdb,
+    [`--pgdata=${clusterDir}`, "--auth=password", `--username=${user}`, `--pwfile=${passwordFile}`, `--lc-messages=${MESSAGES_LOCALE}`],
+    programs.account,
+  );
   let output = "";
   initdb.stdout!.on("data", (chunk: Buffer) => onLog?.(chunk.toString()));
   initdb.stderr!.on("data", (chunk: Buffer) => {
@@ -132,7 +142,9 @@ async function createCluster(programs: PostgresPrograms, clusterDir: string, use
   try {
     const status = await new Promise<string | undefined>((resolve) => {
       initdb.once("error", (error) => resolve(error.message));
-      initdb.once("close", (code, signal) => resolve(code === 0 ? undefined : `initdb exited with ${signal ?? `status ${code}`}: ${output.trim()}`));
+      initdb.once("close", (code, signal) =>
+        resolve(code === 0 ? undefined : `initdb exited with ${signal ?? `status ${code}`}: ${output.trim()}`),
+      );
     });
     if (status !== undefined) throw new Error(`could not create a PostgreSQL cluster in ${clusterDir}: ${status}`);
   } finally {
@@ -157,7 +169,10 @@ function startPostmaster(programs: PostgresPrograms, args: string[], onLog?: (te
       postmaster.kill("SIGKILL");
       reject(new Error(failure));
     };
-    const timer = setTimeout(() => settle(`not ready in ${START_TIMEOUT_MS / 1000} s; its last output: ${recent.trim()}`), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => settle(`not ready in ${START_TIMEOUT_MS / 1000} s; its last output: ${recent.trim()}`),
+      START_TIMEOUT_MS,
+    );
     const onOutput = (chunk: Buffer) => {
       const text = chunk.toString();
       onLog?.(text);

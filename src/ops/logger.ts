@@ -1,5 +1,5 @@
 // The service's logger: one JSON object per line in staging and production, colored readable
-// lines in development. Field names follow the seed README: level (a label), timestamp, msg.
+// lines in development. Field names are part of the README's contract (Logs): level (a label), timestamp, msg.
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
 import pretty from "pino-pretty";
 import { redactUrl } from "../config/values.ts";

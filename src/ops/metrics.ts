@@ -1,10 +1,10 @@
-// The Prometheus metrics: the seed README's four under their names, and what an operator needs to
-// see whether every tick arrives, how far behind the database is and where the time goes.
+// The Prometheus metrics: the four that dashboards of this service already query, under their
+// names, and what an operator needs to see whether every tick arrives, how far behind the database is and where the time goes.
 // Each call makes its own Registry (not prom-client's global one), so tests can make several.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import pkg from "../../package.json" with { type: "json" };
 
-/** The tables one batch writes rows to (the seed's three-table transaction). */
+/** The tables one batch writes rows to (one transaction over the three tick tables). */
 export type TableName = "ticks" | "vdf_proofs" | "tick_transactions";
 const TABLES: TableName[] = ["ticks", "vdf_proofs", "tick_transactions"];
 
@@ -92,9 +92,23 @@ export function createMetrics(): Metrics {
     ticks,
     bufferSize: new Gauge({ name: "tick_ingester_buffer_size", help: "Ticks waiting in the pipeline's buffer", registers }),
     bufferCapacity: new Gauge({ name: "tick_ingester_buffer_capacity", help: "Capacity of the tick buffer (BUFFER_SIZE)", registers }),
-    untimelyTicks: new Counter({ name: "tick_ingester_untimely_ticks_total", help: "Ticks stored with a timestamp of 0, older than RETAIN_FOR (retention drops them) or in the future", labelNames: ["kind"], registers }),
-    getTickFailures: new Counter({ name: "tick_ingester_get_tick_failures_total", help: "GetTick calls that failed (and were retried), by gRPC status", labelNames: ["code"], registers }),
-    bufferBytes: new Gauge({ name: "tick_ingester_buffer_bytes", help: "Bytes of tick messages and rejects in the pipeline, not yet committed (bounded by BUFFER_BYTES)", registers }),
+    untimelyTicks: new Counter({
+      name: "tick_ingester_untimely_ticks_total",
+      help: "Ticks stored with a timestamp of 0, older than RETAIN_FOR (retention drops them) or in the future",
+      labelNames: ["kind"],
+      registers,
+    }),
+    getTickFailures: new Counter({
+      name: "tick_ingester_get_tick_failures_total",
+      help: "GetTick calls that failed (and were retried), by gRPC status",
+      labelNames: ["code"],
+      registers,
+    }),
+    bufferBytes: new Gauge({
+      name: "tick_ingester_buffer_bytes",
+      help: "Bytes of tick messages and rejects in the pipeline, not yet committed (bounded by BUFFER_BYTES)",
+      registers,
+    }),
     writeDuration: new Histogram({
       name: "tick_ingester_write_duration_seconds",
       help: "Duration of one batch's database transaction (all three COPYs and the commit)",
@@ -126,7 +140,11 @@ export function createMetrics(): Metrics {
       labelNames: ["reason"],
       registers,
     }),
-    gapTicks: new Counter({ name: "tick_ingester_gap_ticks_total", help: "Tick numbers missing from the stream (sum of gap sizes)", registers }),
+    gapTicks: new Counter({
+      name: "tick_ingester_gap_ticks_total",
+      help: "Tick numbers missing from the stream (sum of gap sizes)",
+      registers,
+    }),
     chainBreaks: new Counter({
       name: "tick_ingester_chain_breaks_total",
       help: "Ticks whose VDF input does not follow from the previous tick's output",
@@ -137,7 +155,11 @@ export function createMetrics(): Metrics {
       help: "Ticks received again after they were committed, and skipped",
       registers,
     }),
-    writeRetries: new Counter({ name: "tick_ingester_write_retries_total", help: "Failed batch write attempts, counted as they fail (each is retried)", registers }),
+    writeRetries: new Counter({
+      name: "tick_ingester_write_retries_total",
+      help: "Failed batch write attempts, counted as they fail (each is retried)",
+      registers,
+    }),
     oldestUncommittedBatch: new Gauge({
       name: "tick_ingester_oldest_uncommitted_batch_seconds",
       help: "Age of the oldest batch handed to a writer and not yet committed (0: none waits)",

@@ -1,7 +1,7 @@
 // Turns what the ingester reports into metrics and log lines: one line per batch at debug, a
 // summary every interval at info, every problem at warn or error with its cause.
-import type { CommitReport } from "../pipeline/batch-protocol.ts";
-import type { IngesterEvents, IngesterStatus, UntimelyKind } from "../pipeline/ingester.ts";
+import type { CommitReport } from "../sink/records.ts";
+import type { IngesterEvents, IngesterStatus, UntimelyKind } from "../pipeline/ingester-contract.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -58,17 +58,40 @@ export function observeIngester(options: {
       if (lag !== undefined) metrics.commitLag.observe(lag);
       committedSinceSummary += report.ticks;
       logger.debug(
-        { tick_count: report.ticks, first_tick: report.first, last_tick: report.last, rejects: rejected, gap_ticks: report.gapTicks, retries: report.retries },
+        {
+          tick_count: report.ticks,
+          first_tick: report.first,
+          last_tick: report.last,
+          rejects: rejected,
+          gap_ticks: report.gapTicks,
+          retries: report.retries,
+        },
         options.batchMessage,
       );
-      if (rejected > 0) logger.warn({ first_tick: report.first, last_tick: report.last, rejects: report.rejects }, "Ticks rejected (see tick_rejects)");
-      if (report.gapTicks > 0) logger.warn({ first_tick: report.first, last_tick: report.last, gap_ticks: report.gapTicks }, "Ticks missing from the sequencer (see tick_gaps)");
-      if (report.chainBreaks > 0) logger.warn({ first_tick: report.first, last_tick: report.last, chain_breaks: report.chainBreaks }, "VDF chain broken (see chain_breaks)");
+      if (rejected > 0)
+        logger.warn({ first_tick: report.first, last_tick: report.last, rejects: report.rejects }, "Ticks rejected (see tick_rejects)");
+      if (report.gapTicks > 0)
+        logger.warn(
+          { first_tick: report.first, last_tick: report.last, gap_ticks: report.gapTicks },
+          "Ticks missing from the sequencer (see tick_gaps)",
+        );
+      if (report.chainBreaks > 0)
+        logger.warn(
+          { first_tick: report.first, last_tick: report.last, chain_breaks: report.chainBreaks },
+          "VDF chain broken (see chain_breaks)",
+        );
     },
     retried: (report) => {
       metrics.writeRetries.inc();
       logger.warn(
-        { first_tick: report.first, last_tick: report.last, batch_id: report.batchId, attempt: report.attempt, retry_in_ms: report.delayMs, err: report.error },
+        {
+          first_tick: report.first,
+          last_tick: report.last,
+          batch_id: report.batchId,
+          attempt: report.attempt,
+          retry_in_ms: report.delayMs,
+          err: report.error,
+        },
         "Batch write failed (will retry)",
       );
     },
@@ -86,7 +109,10 @@ export function observeIngester(options: {
     },
     getTickFailed: (tickNumber, code, reason, attempt, retryInMs) => {
       metrics.getTickFailures.inc({ code });
-      logger.warn({ tick: tickNumber, code, reason, attempt, retry_in_ms: retryInMs }, "GetTick failed (will retry; ingestion waits for it)");
+      logger.warn(
+        { tick: tickNumber, code, reason, attempt, retry_in_ms: retryInMs },
+        "GetTick failed (will retry; ingestion waits for it)",
+      );
     },
     workerLog: (report, worker) => logger[report.level]({ worker, ...report.fields }, report.msg),
     fatal: (reason) => logger.error({ reason }, "Ingester stopping on a fatal error"),
@@ -103,7 +129,9 @@ export function observeIngester(options: {
       metrics.bufferBytes.set(status.recordBytesInFlight);
       if (status.nextTick !== undefined) metrics.lastCommittedTick.set(Number(status.nextTick - 1n));
       const now = Date.now();
-      metrics.oldestUncommittedBatch.set(status.oldestUncommittedBatchSinceMs === undefined ? 0 : (now - status.oldestUncommittedBatchSinceMs) / 1000);
+      metrics.oldestUncommittedBatch.set(
+        status.oldestUncommittedBatchSinceMs === undefined ? 0 : (now - status.oldestUncommittedBatchSinceMs) / 1000,
+      );
       if (now - lastSummaryAt < options.summaryIntervalMs) return;
       logger.info(
         {

@@ -1,6 +1,7 @@
 // The database half of /ready: a `SELECT 1` that must answer within a short time. The answer is
 // true or a reason naming the server (host:port, never the password) for /ready's body.
 import type { Sql } from "postgres";
+import { errorMessage } from "../common/errors.ts";
 import { scrubSecrets } from "./scrub.ts";
 
 export async function probeDatabase(sql: Sql, timeoutMs: number): Promise<true | string> {
@@ -18,7 +19,7 @@ export async function probeDatabase(sql: Sql, timeoutMs: number): Promise<true |
   try {
     return await Promise.race([query.then(() => true as const), timedOut]);
   } catch (error) {
-    return `${server}: ${scrubSecrets(error instanceof Error ? error.message : String(error))}`;
+    return `${server}: ${scrubSecrets(errorMessage(error))}`;
   } finally {
     clearTimeout(timer);
   }

@@ -16,8 +16,6 @@ export interface ReadinessObservations {
   lagSeconds?: number;
   /** GetTick has been failing since then (ms since the epoch); the stream waits for it. */
   getTickFailing?: { sinceMs: number; code: string; reason: string };
-  /** Another instance holds the ingestion lock; this one waits. */
-  standby?: boolean;
   now: number;
 }
 
@@ -26,10 +24,10 @@ export interface ReadinessLimits {
   reconnectGraceMs: number;
 }
 
+/** What /ready logs while this instance waits for the lock, before its ingester starts (src/cli/run.ts). */
 export const STANDBY_REASON = "another instance holds the ingestion lock; this one takes over when it is released";
 
 export function evaluateReadiness(obs: ReadinessObservations, limits: ReadinessLimits): ReadyReport {
-  if (obs.standby) return { state: "standby", reason: STANDBY_REASON };
   const failed: Record<string, string> = {};
 
   if (obs.databaseReachable !== true) {

@@ -1,5 +1,6 @@
 // The operations HTTP server on HEALTH_CHECK_HOST:HEALTH_CHECK_PORT: /health (is every part
 // alive), /ready (can it do its job now) and /metrics (Prometheus text format).
+import { errorMessage } from "../common/errors.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReadyReport } from "./readiness.ts";
 
@@ -47,7 +48,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     });
   } catch (error) {
     throw new Error(
-      `the health check server cannot listen on ${options.host}:${options.port} (HEALTH_CHECK_HOST, HEALTH_CHECK_PORT): ${error instanceof Error ? error.message : String(error)}`,
+      `the health check server cannot listen on ${options.host}:${options.port} ` +
+        `(HEALTH_CHECK_HOST, HEALTH_CHECK_PORT): ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -62,27 +64,30 @@ function healthResponse(health: () => HealthReport): Response {
   try {
     report = health();
   } catch (error) {
-    report = { ok: false, reasons: [`the health check failed: ${describe(error)}`] };
+    report = { ok: false, reasons: [`the health check failed: ${errorMessage(error)}`] };
   }
   return report.ok ? json(200, { status: "ok" }) : json(503, { status: "unhealthy", reasons: report.reasons });
 }
 
 // The health port is often reachable by more than the operators (0.0.0.0 by default): the body
 // says which check failed, never the database's host, a driver's error text or the lock holder.
-async function readyResponse(ready: () => Promise<ReadyReport>, onNotReady: NonNullable<OpsServerOptions["onNotReady"]>): Promise<Response> {
+async function readyResponse(
+  ready: () => Promise<ReadyReport>,
+  onNotReady: NonNullable<OpsServerOptions["onNotReady"]>,
+): Promise<Response> {
   let report: ReadyReport;
   try {
     report = await ready();
   } catch (error) {
-    report = { state: "not_ready", failed: { readiness: `the readiness check failed: ${describe(error)}` } };
+    report = { state: "not_ready", failed: { readiness: `the readiness check failed: ${errorMessage(error)}` } };
   }
   if (report.state === "ready") return json(200, { status: "ready" });
   onNotReady(report);
-  return report.state === "standby" ? json(503, { status: "standby" }) : json(503, { status: "not_ready", checks: Object.keys(report.failed) });
+  return report.state === "standby"
+    ? json(503, { status: "standby" })
+    : json(503, { status: "not_ready", checks: Object.keys(report.failed) });
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

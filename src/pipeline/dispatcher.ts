@@ -10,17 +10,9 @@
 // rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
-import {
-  encodeJson,
-  RecordType,
-  type BatchEnd,
-  type ChainBreakRecord,
-  type CommitReport,
-  type GapRecord,
-  type RejectRecord,
-} from "./batch-protocol.ts";
-import type { ChainBreak } from "./sequencer.ts";
-import type { WorkerPool } from "./workers.ts";
+import type { BatchEnd, ChainBreak, ChainBreakRecord, CommitReport, GapRecord, RejectRecord } from "../sink/records.ts";
+import { encodeJson, RecordType } from "./batch-protocol.ts";
+import type { WorkerPool } from "./worker-pool.ts";
 
 export interface DispatcherOptions {
   batchSize: number;

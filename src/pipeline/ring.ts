@@ -1,7 +1,8 @@
 // A single-producer, single-consumer ring of variable-length records in shared memory, so the
 // main thread hands tick bytes to a Worker without copying them through postMessage.
 //
-// Layout: a control Int32Array [write, read, closed] and a data area. A record is a 4-byte length,
+// Layout: a control Int32Array of CONTROL_SLOTS [write, read, closed, reader waiting, writer
+// waiting] and a data area. A record is a 4-byte length,
 // a 1-byte type and the body, padded to 4 bytes; a length of WRAP sends the reader back to 0.
 // The writer never lets `write` catch up with `read`, so write == read always means empty.
 // The writer starts again at 0 as soon as the ring is empty, or once it is past SOFT_LIMIT with room
@@ -15,6 +16,7 @@ const READ = 1;
 const CLOSED = 2;
 const READER_WAITING = 3;
 const WRITER_WAITING = 4;
+const CONTROL_SLOTS = 5;
 const HEADER = 5; // length (4) + type (1)
 const WRAP = 0xffffffff;
 const SOFT_LIMIT = 1 << 20;
@@ -27,7 +29,7 @@ export interface RingBuffers {
 }
 
 export function createRing(capacity: number): RingBuffers {
-  return { control: new SharedArrayBuffer(5 * 4), data: new SharedArrayBuffer(align(capacity)) };
+  return { control: new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT), data: new SharedArrayBuffer(align(capacity)) };
 }
 
 export class RingClosed extends Error {
@@ -84,7 +86,8 @@ export class RingWriter extends RingEnd {
     const w = Atomics.load(this.control, WRITE);
     const r = Atomics.load(this.control, READ);
     let at: number;
-    if (w === r && w > need) at = 0; // empty: start again at the beginning
+    if (w === r && w > need)
+      at = 0; // empty: start again at the beginning
     else if (w >= r && w >= SOFT_LIMIT && r > need) at = 0;
     else if (w >= r && this.capacity - w >= need && !(r === 0 && this.capacity - w === need)) at = w;
     else if (w >= r && r > need) at = 0;

@@ -78,7 +78,8 @@ export async function migrate<T extends Record<string, unknown>>(sql: Sql<T>, in
 export function describeMigration(result: MigrateResult, intervals: PolicyIntervals): string {
   const applied = result.applied.length === 0 ? "schema already up to date" : `applied ${result.applied.join(", ")}`;
   return result.timescale
-    ? `${applied}; TimescaleDB: ticks, vdf_proofs and tick_transactions are hypertables, compressed after ${intervals.compressAfter}, dropped after ${intervals.retainFor}`
+    ? `${applied}; TimescaleDB: ticks, vdf_proofs and tick_transactions are hypertables, ` +
+        `compressed after ${intervals.compressAfter}, dropped after ${intervals.retainFor}`
     : `${applied}; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention`;
 }
 

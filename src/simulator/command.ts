@@ -23,7 +23,7 @@ export async function simulate(config: SimulatorConfig): Promise<number> {
     faults: faultsOf(config),
     logger: log,
   };
-  let simulator;
+  let simulator: Awaited<ReturnType<typeof startSimulator>>;
   try {
     simulator = await startSimulator(options);
   } catch (error) {

@@ -5,7 +5,18 @@
 // real network hiccup would: a client that reconnects is not stalled or cut again at the same place.
 
 export const INVALID_KINDS = ["zero-tick", "no-vdf", "unsigned-tx"] as const;
-export const HOSTILE_KINDS = ["tabs", "nul", "big-nonce", "max-nonce", "big-payload", "broken-chain", "two-numbers", "oversize", "zero-timestamp", "future-timestamp"] as const;
+export const HOSTILE_KINDS = [
+  "tabs",
+  "nul",
+  "big-nonce",
+  "max-nonce",
+  "big-payload",
+  "broken-chain",
+  "two-numbers",
+  "oversize",
+  "zero-timestamp",
+  "future-timestamp",
+] as const;
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
@@ -39,10 +50,7 @@ export const LEAP_TICKS = [2n ** 64n - 2n, 2n ** 64n - 1n];
 /** Size of one `junk` message. */
 export const JUNK_BYTES = 64 * 1024;
 
-export type ContentFault =
-  | { type: "invalid"; kind: InvalidKind }
-  | { type: "garbage" }
-  | { type: "hostile"; kind: HostileKind };
+export type ContentFault = { type: "invalid"; kind: InvalidKind } | { type: "garbage" } | { type: "hostile"; kind: HostileKind };
 
 /** What is wrong with a fault list, one line per problem; empty when it is usable. `label` names a
  * Faults key in the messages (the CLI gives its flag). */
@@ -115,7 +123,8 @@ export class FaultPlan {
     for (const tick of faults.garbage ?? []) this.content.set(tick, { type: "garbage" });
     for (const { tick, kind } of faults.hostile ?? []) this.content.set(tick, { type: "hostile", kind });
     this.affectsStreams =
-      this.omitted.size + this.repeated.size + this.stalls.size + this.exhausts.size + this.leaps.size + this.junk.size > 0 || this.dropEvery > 0n;
+      this.omitted.size + this.repeated.size + this.stalls.size + this.exhausts.size + this.leaps.size + this.junk.size > 0 ||
+      this.dropEvery > 0n;
   }
 
   contentFault(tick: bigint): ContentFault | undefined {
@@ -132,9 +141,7 @@ export class FaultPlan {
 
   /** The stall before `tick` in milliseconds, the first time it is asked for; then 0. */
   takeStall(tick: bigint): number {
-    const ms = this.stalls.get(tick) ?? 0;
-    this.stalls.delete(tick);
-    return ms;
+    return takeOnce(this.stalls, tick);
   }
 
   /** Whether the stream ends with RESOURCE_EXHAUSTED right after `tick`: true once per run. */
@@ -149,9 +156,7 @@ export class FaultPlan {
 
   /** Junk messages to send right after `tick`, the first time it is asked for; then 0. */
   takeJunk(tick: bigint): number {
-    const count = this.junk.get(tick) ?? 0;
-    this.junk.delete(tick);
-    return count;
+    return takeOnce(this.junk, tick);
   }
 
   /** Whether the stream breaks right after `tick`: true once per break point per run. */
@@ -161,4 +166,11 @@ export class FaultPlan {
     this.dropsDone.add(tick);
     return true;
   }
+}
+
+/** The number kept for `tick`, taken out so that the next ask gets 0. */
+function takeOnce(numbers: Map<bigint, number>, tick: bigint): number {
+  const n = numbers.get(tick) ?? 0;
+  numbers.delete(tick);
+  return n;
 }

@@ -9,7 +9,7 @@ import { batchHash, encodeTick, generateTick, generateTransaction, sealTransacti
 import { FIXED64, LENGTH_DELIMITED, VARINT, WireWriter, varintSize } from "./wire.ts";
 
 /** tx_id of a `tabs` tick: every character that breaks naive text formats, COPY's among them. */
-export const HOSTILE_TEXT = 'tab\there|newline\nhere|crlf\r\n|backslash\\here|\\N|\n\\.\n|quotes"\'|emoji 🦀🚀👩‍👩‍👧|end';
+export const HOSTILE_TEXT = "tab\there|newline\nhere|crlf\r\n|backslash\\here|\\N|\n\\.\n|quotes\"'|emoji 🦀🚀👩‍👩‍👧|end";
 /** tx_id of a `nul` tick. */
 export const NUL_TEXT = "nul\u0000inside";
 export const BIG_NONCE = 2n ** 53n + 1n;
@@ -28,7 +28,13 @@ export const OVERSIZE_PAYLOAD_BYTES = 17 * 1024 * 1024;
 
 /** Bytes that start like tick n, then announce a 100-byte vdf_proof and end after 10: no decoder accepts them. */
 export function garbageBytes(n: bigint): Buffer {
-  return new WireWriter(1 + varintSize(n) + 2 + 10).tag(1, VARINT).varint(n).tag(2, LENGTH_DELIMITED).varint(100).raw(Buffer.alloc(10, 0xff)).finish();
+  return new WireWriter(1 + varintSize(n) + 2 + 10)
+    .tag(1, VARINT)
+    .varint(n)
+    .tag(2, LENGTH_DELIMITED)
+    .varint(100)
+    .raw(Buffer.alloc(10, 0xff))
+    .finish();
 }
 
 /** The tick's first transaction, after adding one when the tick carries none. */

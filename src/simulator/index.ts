@@ -114,10 +114,7 @@ export async function startSimulator(options: Partial<SimulatorOptions>): Promis
   const served = new ServedTicks(shape, plan);
   const streams = new Set<TickStream>();
   const server = new grpc.Server();
-  server.addService(
-    sequencerDefinition,
-    sequencerImplementation({ chain, served, plan, log }, new StatusAnswers(chain, served), streams),
-  );
+  server.addService(sequencerDefinition, sequencerImplementation({ chain, served, plan, log }, new StatusAnswers(chain, served), streams));
   const address = await bind(server, config.listen, config.tls);
   return {
     address,

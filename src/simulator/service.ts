@@ -13,8 +13,7 @@ import {
 import type { StatusAnswers } from "./status.ts";
 import { TickStream, type StreamContext } from "./stream.ts";
 
-const passThrough = (bytes: Uint8Array) =>
-  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const passThrough = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 export const sequencerDefinition: ServiceDefinition = Object.fromEntries(
   SequencerService.methods.map((method) => [
@@ -43,8 +42,7 @@ export function sequencerImplementation(
       ? callback({ code: status.PERMISSION_DENIED, details: "GetTick is not allowed for this client" })
       : callback(null, answers.getTick(call.request.tickNumber));
   const getStatus: Unary<unknown> = (_call, callback) => callback(null, answers.getStatus());
-  const getChainState: Unary<GetChainStateRequest> = (call, callback) =>
-    callback(null, answers.getChainState(call.request.tickLimit));
+  const getChainState: Unary<GetChainStateRequest> = (call, callback) => callback(null, answers.getChainState(call.request.tickLimit));
   const streamTicks = (call: ServerWritableStream<StreamTicksRequest, Uint8Array>) => {
     const stream = new TickStream(call, context);
     streams.add(stream);

@@ -1,11 +1,7 @@
 // The answers of GetTick, GetStatus and GetChainState. Ticks are embedded as the exact bytes the
 // streams serve, so a faulty tick looks the same through every method.
 import { create, toBinary } from "@bufbuild/protobuf";
-import {
-  GetChainStateResponseSchema,
-  GetStatusResponseSchema,
-  GetTickResponseSchema,
-} from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
+import { GetChainStateResponseSchema, GetStatusResponseSchema, GetTickResponseSchema } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
 import type { Chain } from "./chain.ts";
 import type { ServedTicks } from "./served.ts";
 import { LENGTH_DELIMITED, WireWriter, delimitedSize } from "./wire.ts";
@@ -97,6 +93,10 @@ export class StatusAnswers {
       totalTransactions: BigInt(this.transactions.count()),
       txToTickSample: sample,
     });
-    return withEmbedded(toBinary(GetChainStateResponseSchema, state), 3, recent.map((n) => this.served.bytes(n)));
+    return withEmbedded(
+      toBinary(GetChainStateResponseSchema, state),
+      3,
+      recent.map((n) => this.served.bytes(n)),
+    );
   }
 }

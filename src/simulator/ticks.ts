@@ -33,8 +33,7 @@ const HASH_HEX = HASH_BYTES * 2;
 const PROOF_BYTES = 128;
 const SIGNATURE_BYTES = 64;
 const PUBLIC_KEY_BYTES = 32;
-const VDF_PROOF_SIZE =
-  2 * delimitedSize(HASH_HEX) + delimitedSize(PROOF_BYTES * 2) + 1 + varintSize(VDF_ITERATIONS);
+const VDF_PROOF_SIZE = 2 * delimitedSize(HASH_HEX) + delimitedSize(PROOF_BYTES * 2) + 1 + varintSize(VDF_ITERATIONS);
 /** Everything in a tick but its transactions and its two varints' values. */
 const TICK_FIXED_SIZE = 2 + delimitedSize(VDF_PROOF_SIZE) + 2 * delimitedSize(HASH_HEX);
 
@@ -44,7 +43,26 @@ const CONTENT = 2;
 const TRANSACTION = 1_000;
 
 const utf8 = new TextEncoder();
-const WORDS = ["transfer", "mint", "burn", "swap", "stake", "order", "settle", "vote", "memo", "alice", "bob", "carol", "units", "to", "from", "fee", "42", "0x1f"].map((word) => utf8.encode(`${word} `));
+const WORDS = [
+  "transfer",
+  "mint",
+  "burn",
+  "swap",
+  "stake",
+  "order",
+  "settle",
+  "vote",
+  "memo",
+  "alice",
+  "bob",
+  "carol",
+  "units",
+  "to",
+  "from",
+  "fee",
+  "42",
+  "0x1f",
+].map((word) => utf8.encode(`${word} `));
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -116,8 +134,14 @@ export function encodeTransaction(shape: TickShape, n: bigint, index: number): {
   // proto3 leaves empty and zero values out of the wire: an empty payload, sequence number 0.
   const payloadSize = shape.payloadBytes > 0 ? delimitedSize(shape.payloadBytes) : 0;
   const transaction = new WireWriter(
-    delimitedSize(txId.length) + payloadSize + delimitedSize(SIGNATURE_BYTES) +
-      delimitedSize(PUBLIC_KEY_BYTES) + 1 + varintSize(nonce) + 1 + varintSize(clientTime),
+    delimitedSize(txId.length) +
+      payloadSize +
+      delimitedSize(SIGNATURE_BYTES) +
+      delimitedSize(PUBLIC_KEY_BYTES) +
+      1 +
+      varintSize(nonce) +
+      1 +
+      varintSize(clientTime),
   );
   transaction.tag(1, LENGTH_DELIMITED).ascii(txId);
   if (payload) transaction.tag(2, LENGTH_DELIMITED).bytes(payload);

@@ -1,4 +1,5 @@
-// The two benchmark workloads (continuum-data-facts.md): production today, and the seed's sizing.
+// The two benchmark workloads: the production stream as it is today (sparse), and the heavier
+// stream the ingester is sized for.
 export const WORKLOADS = {
   /** 0.15% of ticks carry 1 or 2 transactions of 256 bytes. */
   sparse: { txRatio: 0.0015, txsPerTick: 1.5, payloadBytes: 256 },

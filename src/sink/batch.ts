@@ -1,8 +1,8 @@
 // A batch as the sinks write it: the rows of its stored ticks, its rejects, gaps and chain
 // breaks, and the tick range it covers. Built in a Worker from the records of its ring.
 import type { Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
-import type { BatchEnd, RejectRecord } from "../pipeline/batch-protocol.ts";
 import { peekTick } from "../source/tick-peek.ts";
+import type { BatchEnd, ChainBreak, Gap, RejectRecord } from "./records.ts";
 import { decodeTick, TickRejected, tickRows, type TickRows } from "./tick-rows.ts";
 
 export interface StoredTick {
@@ -26,8 +26,8 @@ export interface Batch {
   last?: bigint;
   stored: StoredTick[];
   rejected: RejectedTick[];
-  gaps: Array<{ first: bigint; last: bigint; reason: string }>;
-  chainBreaks: Array<{ tickNumber: bigint; expected: string; got: string }>;
+  gaps: Gap[];
+  chainBreaks: ChainBreak[];
 }
 
 export class BatchBuilder {
@@ -44,7 +44,10 @@ export class BatchBuilder {
       // Its rows must carry the number its batch's range counts it under, or that range would
       // commit without it and another tick's rows would be doubled.
       if (tick.tickNumber !== placed) {
-        throw new TickRejected({ code: "ambiguous_tick_number", detail: `placed as tick ${placed}, but decodes as tick ${tick.tickNumber}` });
+        throw new TickRejected({
+          code: "ambiguous_tick_number",
+          detail: `placed as tick ${placed}, but decodes as tick ${tick.tickNumber}`,
+        });
       }
       this.stored.push({ tick: this.keepTicks ? tick : undefined, rows: tickRows(tick), raw });
     } catch (error) {

@@ -3,20 +3,16 @@
 // waits for it as a standby and takes over within about a second of the holder's death (the
 // server drops a dead session's locks). When the holder's host dies or is cut off instead, the
 // server learns it from its TCP keepalives on the lock's connection: about
-// KEEPALIVE_IDLE_S + KEEPALIVE_COUNT * KEEPALIVE_INTERVAL_S seconds (11), then the standby's next poll. Taking over bumps the stream's epoch in ingest_leases;
-// batch transactions check it (see timescale-writer.ts), which fences off a writer that lost its
-// lock without noticing.
+// KEEPALIVE_IDLE_S + KEEPALIVE_COUNT * KEEPALIVE_INTERVAL_S seconds (11; see database.ts), then the
+// standby's next poll. Taking over bumps the stream's epoch in ingest_leases; batch transactions
+// check it (see timescale-writer.ts), which fences off a writer that lost its lock without noticing.
 import { hostname } from "node:os";
 import type postgres from "postgres";
-import { connectDatabase, type DatabaseOptions } from "./database.ts";
+import { connect, type DatabaseOptions } from "./database.ts";
 
 const POLL_MS = 1_000;
 const STATEMENT_TIMEOUT = "57014";
 const HEARTBEAT_MS = 2_000;
-/** The server's keepalives on the lock's connection (PostgreSQL's tcp_keepalives_* settings, seconds). */
-export const KEEPALIVE_IDLE_S = 5;
-export const KEEPALIVE_INTERVAL_S = 2;
-export const KEEPALIVE_COUNT = 3;
 
 export class FencedOut extends Error {
   constructor(stream: string, epoch: bigint) {
@@ -49,19 +45,7 @@ export class Lease {
 
   /** Waits until this process holds the stream's lock; rejects if the signal aborts first. */
   static async acquire(databaseUrl: string, database: DatabaseOptions, options: LeaseOptions): Promise<Lease> {
-    // One connection, never recycled: the lock lives exactly as long as this session. Without
-    // the server's own keepalives a host that vanished would keep the lock for as long as the
-    // kernel's default (two hours and more).
-    const sql = connectDatabase(databaseUrl, database, {
-      max: 1,
-      idle_timeout: 0,
-      max_lifetime: 0,
-      connection: {
-        tcp_keepalives_idle: KEEPALIVE_IDLE_S,
-        tcp_keepalives_interval: KEEPALIVE_INTERVAL_S,
-        tcp_keepalives_count: KEEPALIVE_COUNT,
-      },
-    });
+    const sql = connect(databaseUrl, "lease", database);
     const key = `tick-ingester:${options.stream}`;
     let waiting = false;
     try {

@@ -52,8 +52,7 @@ export function decodeTick(bytes: Uint8Array): Tick {
 export function tickRows(tick: Tick): TickRows {
   const n = tick.tickNumber;
   if (n === 0n) reject("zero_tick_number", "tick_number is 0");
-  if (tick.timestamp > MAX_TIMESTAMP_MICROS)
-    reject("timestamp_out_of_range", `timestamp ${tick.timestamp} is beyond year 9999`);
+  if (tick.timestamp > MAX_TIMESTAMP_MICROS) reject("timestamp_out_of_range", `timestamp ${tick.timestamp} is beyond year 9999`);
   const proof = tick.vdfProof;
   if (!proof) return reject("missing_vdf_proof", "vdf_proof is missing");
   required(proof.input, "vdf_proof.input", "missing_vdf_proof");
@@ -115,4 +114,5 @@ export function tickRows(tick: Tick): TickRows {
 export const TICK_COLUMNS = `tick_number, "timestamp", batch_hash, previous_output, transaction_count`;
 export const VDF_PROOF_COLUMNS = "tick_number, tick_timestamp, input, output, proof, iterations";
 export const TRANSACTION_COLUMNS =
-  "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, client_timestamp, ingestion_timestamp";
+  "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, " +
+  "client_timestamp, ingestion_timestamp";

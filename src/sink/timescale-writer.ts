@@ -4,9 +4,12 @@
 // row the database refuses is found by splitting the batch and stored as a reject with the reason.
 import { once } from "node:events";
 import type postgres from "postgres";
+import { backoff } from "../common/backoff.ts";
+import { errorMessage } from "../common/errors.ts";
 import { splitBatch, type Batch, type RejectedTick } from "./batch.ts";
 import { copyBytea, copyRow, copyText } from "./copy-text.ts";
 import { FencedOut } from "./lease.ts";
+import { classifyFailure, describeFailure, rolledBack } from "./write-failures.ts";
 import { TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "./tick-rows.ts";
 
 export interface WriteHooks {
@@ -20,8 +23,6 @@ export interface WriteHooks {
   renew(): postgres.Sql;
 }
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
 /** COPY data goes to the server in pieces of about this size, never as one string per table. */
 const COPY_CHUNK_CHARS = 1 << 20;
 /** Tries to learn whether an attempt whose outcome is unknown committed, before giving up for this round. */
@@ -63,7 +64,8 @@ const reasonText = (text: string) => copyText(text.replaceAll("\0", "\\0"));
 const nullable = (n: bigint | undefined) => (n === undefined ? "\\N" : n.toString());
 
 function* rejectRows(stream: string, rejected: RejectedTick[]) {
-  for (const r of rejected) yield copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]);
+  for (const r of rejected)
+    yield copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]);
 }
 
 function* map<T>(items: T[], row: (item: T) => string) {
@@ -82,9 +84,24 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
       FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
     if (!me) throw new FencedOut(stream, epoch);
     Object.assign(attempt, { xid: me.xid, pid: me.pid, serverStartedAt: me.server_started_at, startedAt: me.started_at });
-    await copyInto(tx, "ticks", TICK_COLUMNS, map(batch.stored, (s) => s.rows.tick));
-    await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, map(batch.stored, (s) => s.rows.vdfProof));
-    await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, map(batch.stored, (s) => s.rows.transactions));
+    await copyInto(
+      tx,
+      "ticks",
+      TICK_COLUMNS,
+      map(batch.stored, (s) => s.rows.tick),
+    );
+    await copyInto(
+      tx,
+      "vdf_proofs",
+      VDF_PROOF_COLUMNS,
+      map(batch.stored, (s) => s.rows.vdfProof),
+    );
+    await copyInto(
+      tx,
+      "tick_transactions",
+      TRANSACTION_COLUMNS,
+      map(batch.stored, (s) => s.rows.transactions),
+    );
     await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejectRows(stream, batch.rejected));
     await copyInto(
       tx,
@@ -124,7 +141,8 @@ export async function resolveAttempt(sql: postgres.Sql, stream: string, batch: B
     const status = row?.status as string | null;
     if (status === "committed") return true;
     if (status !== "in progress") return false;
-    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ${attempt.pid!} AND backend_xid::text::bigint = (${attempt.xid}::bigint % 4294967296)`;
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE pid = ${attempt.pid!} AND backend_xid::text::bigint = (${attempt.xid}::bigint % 4294967296)`;
     await Bun.sleep(100);
   }
   throw new Error(`transaction ${attempt.xid} of the previous attempt is still in progress`);
@@ -142,52 +160,10 @@ async function wroteRows(sql: postgres.Sql, stream: string, batch: Batch, attemp
     batch.first !== undefined && batch.last !== undefined
       ? await sql`SELECT EXISTS (SELECT 1 FROM ingest_ranges WHERE stream = ${stream} AND first_tick = ${batch.first.toString()}::numeric
                     AND last_tick = ${batch.last.toString()}::numeric AND committed_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`
-      : await sql`SELECT EXISTS (SELECT 1 FROM tick_rejects WHERE stream = ${stream} AND rejected_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`;
+      : await sql`SELECT EXISTS (SELECT 1 FROM tick_rejects
+          WHERE stream = ${stream} AND rejected_at = ${attempt.startedAt!}::text::timestamptz) AS wrote`;
   return row!.wrote === true;
 }
-
-/** What retrying can change about a failure. */
-export type Failure =
-  /** The rows' fault: the same rows fail the same way on any connection. Split and isolate. */
-  | "rows"
-  /** The server answered with an error that may be the rows' or the server's: the rows' if it repeats on a fresh connection. */
-  | "suspect"
-  /** The connection or the server's state: retry. */
-  | "transient";
-
-/** SQLSTATE classes the rows cause: 22 data exception, 23 integrity violation, 54 program limit exceeded. */
-const ROW_CLASSES = new Set(["22", "23", "54"]);
-/**
- * SQLSTATE classes of the server's state, never of the rows: 08 connection, 28 authorization,
- * 3D no such database, 40 transaction rollback, 42 schema (a missing table is the operator's to
- * fix, not a reason to reject every tick), 53 resources, 55 object state, 57 operator
- * intervention (shutdown, cancel, statement timeout), 58 system error.
- */
-const SERVER_CLASSES = new Set(["08", "28", "3D", "40", "42", "53", "55", "57", "58"]);
-
-export function classifyFailure(error: unknown): Failure {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && (error as { severity?: unknown }).severity !== undefined) {
-    const sqlClass = code.slice(0, 2);
-    if (ROW_CLASSES.has(sqlClass)) return "rows";
-    return SERVER_CLASSES.has(sqlClass) ? "transient" : "suspect";
-  }
-  // A client error with a code (CONNECTION_CLOSED, ECONNREFUSED, WRITE_TIMEOUT, ...) is the
-  // connection's; one without (RangeError, TypeError) comes from the rows as this program handles them.
-  return code === undefined ? "suspect" : "transient";
-}
-
-/** The database refused the rows themselves (SQLSTATE class 22, 23 or 54): retrying them as they are cannot help. */
-export const isDataError = (error: unknown) => classifyFailure(error) === "rows";
-
-/**
- * An ERROR answer ends the transaction with a rollback, and postgres.js rethrows an error of the
- * batch's own code only after its rollback succeeded. A broken connection or a timeout leaves
- * the outcome unknown.
- */
-const rolledBack = (error: unknown) => (error as { severity?: unknown }).severity === "ERROR" || (error as { code?: unknown }).code === undefined;
-
-const describe = (error: unknown) => `${(error as { code?: unknown }).code ?? ""}:${(error as Error).message ?? String(error)}`;
 
 export class WriteTimedOut extends Error {
   readonly code = "WRITE_TIMEOUT";
@@ -201,7 +177,7 @@ export class WriteTimedOut extends Error {
 class OutcomeUnknown extends Error {
   readonly code = "OUTCOME_UNKNOWN";
   constructor(xid: string | undefined, cause: unknown) {
-    super(`cannot learn whether transaction ${xid} of the previous attempt committed: ${(cause as Error).message ?? String(cause)}`, { cause });
+    super(`cannot learn whether transaction ${xid} of the previous attempt committed: ${errorMessage(cause)}`, { cause });
     this.name = "OutcomeUnknown";
   }
 }
@@ -249,8 +225,8 @@ export async function commitBatch(
       if (error instanceof FencedOut) throw error;
       const failure = classifyFailure(error);
       if (rolledBack(error)) unresolved = undefined;
-      const repeated = failure === "suspect" && previousFailure === describe(error);
-      previousFailure = describe(error);
+      const repeated = failure === "suspect" && previousFailure === describeFailure(error);
+      previousFailure = describeFailure(error);
       if (unresolved === undefined && (failure === "rows" || repeated)) {
         const refused = refuseSingleTick(batch, error) ?? withoutRecordedAgain(batch, error);
         if (refused) return commitBatch(sql, stream, epoch, refused, options);
@@ -262,7 +238,7 @@ export async function commitBatch(
           ];
         }
       }
-      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+      const delay = backoff(attempt);
       hooks.onRetry(error, attempt + 1, delay, batch);
       sql = hooks.renew();
       await Bun.sleep(delay);
@@ -281,7 +257,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
   if (batch.stored.length !== 1 || batch.first !== batch.last) return undefined;
   const [{ rows, raw }] = batch.stored as [Batch["stored"][number]];
-  const reason = (error as Error).message ?? String(error);
+  const reason = errorMessage(error);
   return {
     ...batch,
     stored: [],
@@ -295,6 +271,7 @@ function refuseSingleTick(batch: Batch, error: unknown): Batch | undefined {
  */
 function withoutRecordedAgain(batch: Batch, error: unknown): Batch | undefined {
   const unique = (error as { code?: unknown }).code === "23505";
-  if (!unique || batch.stored.length > 0 || batch.first !== batch.last || batch.gaps.length + batch.chainBreaks.length === 0) return undefined;
+  if (!unique || batch.stored.length > 0 || batch.first !== batch.last || batch.gaps.length + batch.chainBreaks.length === 0)
+    return undefined;
   return { ...batch, gaps: [], chainBreaks: [] };
 }

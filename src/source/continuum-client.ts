@@ -43,7 +43,10 @@ const encoder =
 export class ContinuumClient {
   private readonly client: grpc.Client;
 
-  constructor(readonly address: string, options: ContinuumOptions = {}) {
+  constructor(
+    readonly address: string,
+    options: ContinuumOptions = {},
+  ) {
     const credentials = options.tls
       ? grpc.credentials.createSsl(options.caFile ? readFileSync(options.caFile) : null)
       : grpc.credentials.createInsecure();

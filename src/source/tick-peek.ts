@@ -33,7 +33,8 @@ const PEEKED_VDF_FIELDS = new Map([[2, { name: "vdf_proof.output", wireType: Wir
 function checkField(peeked: Map<number, { name: string; wireType: WireType }>, seen: number, field: number, wireType: WireType): number {
   const expected = peeked.get(field);
   if (!expected) return seen;
-  if (wireType !== expected.wireType) throw new Error(`field ${field} (${expected.name}) has wire type ${WireType[wireType]}, not ${WireType[expected.wireType]}`);
+  if (wireType !== expected.wireType)
+    throw new Error(`field ${field} (${expected.name}) has wire type ${WireType[wireType]}, not ${WireType[expected.wireType]}`);
   if (seen & (1 << field)) throw new Error(`field ${field} (${expected.name}) appears twice`);
   return seen | (1 << field);
 }
@@ -67,4 +68,13 @@ function peekVdfOutput(bytes: Uint8Array): Uint8Array {
     else reader.skip(wireType, field);
   }
   return output;
+}
+
+/** peekTick, with the reason as a value when the bytes are not a Tick. */
+export function peekOrError(bytes: Uint8Array): PeekedTick | Error {
+  try {
+    return peekTick(bytes);
+  } catch (error) {
+    return error as Error;
+  }
 }

@@ -3,6 +3,7 @@
 // Ticks are handed over one at a time; while the handler is busy the call is paused, so its
 // buffer stays small and HTTP/2 flow control slows the sender.
 import * as grpc from "@grpc/grpc-js";
+import { backoff } from "../common/backoff.ts";
 import { isMessageTooLarge, type ContinuumClient } from "./continuum-client.ts";
 
 export interface TickStreamOptions {
@@ -24,14 +25,14 @@ export interface TickStreamOptions {
 
 /** Reads until the signal aborts; rejects if a handler throws. */
 export async function runTickStream(client: ContinuumClient, options: TickStreamOptions): Promise<void> {
-  const { signal, backoffMinMs = 100, backoffMaxMs = 5_000 } = options;
+  const { signal, backoffMinMs, backoffMaxMs } = options;
   let failures = 0;
   while (!signal.aborted) {
     const startTick = options.resumeFrom();
     const { reason, received } = await readOnce(client, startTick, options);
     if (received) failures = 0;
     if (signal.aborted) return;
-    const delay = Math.min(backoffMaxMs, backoffMinMs * 2 ** failures);
+    const delay = backoff(failures, { minMs: backoffMinMs, maxMs: backoffMaxMs });
     failures++;
     options.onDisconnect?.(reason, delay);
     await sleep(delay, signal);
@@ -48,11 +49,14 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
     let failed = false;
     // One timer looks at the time of the last message, rather than a timer set per message.
     let lastMessageAt = performance.now();
-    const idle = setInterval(() => {
-      if (busy || performance.now() - lastMessageAt < options.idleTimeoutMs) return;
-      stalled = true;
-      call.cancel();
-    }, Math.min(1000, options.idleTimeoutMs / 4));
+    const idle = setInterval(
+      () => {
+        if (busy || performance.now() - lastMessageAt < options.idleTimeoutMs) return;
+        stalled = true;
+        call.cancel();
+      },
+      Math.min(1000, options.idleTimeoutMs / 4),
+    );
     const cancel = () => call.cancel();
     options.signal.addEventListener("abort", cancel, { once: true });
     const fail = (error: unknown) => {

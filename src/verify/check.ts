@@ -63,11 +63,24 @@ function compareRow(tick: bigint, table: Table, stored: string, served: string, 
   return TABLES[table].flatMap((column, i) =>
     a[i] === b[i]
       ? []
-      : [{ tick, kind: "mismatch" as const, column: `${table}.${column}`, stored: a[i], served: b[i], detail: `${table}.${column}${what} differs: stored "${shorten(a[i] ?? "")}", served "${shorten(b[i] ?? "")}"` }],
+      : [
+          {
+            tick,
+            kind: "mismatch" as const,
+            column: `${table}.${column}`,
+            stored: a[i],
+            served: b[i],
+            detail: `${table}.${column}${what} differs: stored "${shorten(a[i] ?? "")}", served "${shorten(b[i] ?? "")}"`,
+          },
+        ],
   );
 }
 
-const linesOf = (rows: string) => rows.split("\n").slice(0, -1).map((line) => `${line}\n`);
+const linesOf = (rows: string) =>
+  rows
+    .split("\n")
+    .slice(0, -1)
+    .map((line) => `${line}\n`);
 
 /** The tick's rows against the rows of the served tick. */
 function compareTick(n: bigint, stored: StoredWindow, rows: { tick: string; vdfProof: string; transactions: string }): Problem[] {
@@ -87,12 +100,18 @@ function compareTick(n: bigint, stored: StoredWindow, rows: { tick: string; vdfP
     const found = storedTxs.get(sequence) ?? [];
     storedTxs.delete(sequence);
     const which = ` (sequence_number ${sequence})`;
-    if (found.length === 0) problems.push({ tick: n, kind: "half_written", detail: `no row in tick_transactions for sequence_number ${sequence}` });
-    else if (found.length > 1) problems.push({ tick: n, kind: "duplicated", detail: `${found.length} rows in tick_transactions for sequence_number ${sequence}` });
+    if (found.length === 0)
+      problems.push({ tick: n, kind: "half_written", detail: `no row in tick_transactions for sequence_number ${sequence}` });
+    else if (found.length > 1)
+      problems.push({ tick: n, kind: "duplicated", detail: `${found.length} rows in tick_transactions for sequence_number ${sequence}` });
     else problems.push(...compareRow(n, "tick_transactions", found[0]!, line, which));
   }
   for (const sequence of storedTxs.keys()) {
-    problems.push({ tick: n, kind: "extra_row", detail: `tick_transactions has sequence_number ${sequence}, which the served tick does not` });
+    problems.push({
+      tick: n,
+      kind: "extra_row",
+      detail: `tick_transactions has sequence_number ${sequence}, which the served tick does not`,
+    });
   }
   return problems;
 }
@@ -103,11 +122,16 @@ function consistency(n: bigint, stored: StoredWindow): Problem[] {
   const proofs = stored.proofs.get(n) ?? [];
   const problems: Problem[] = [];
   if (ticks.length !== 1 || proofs.length !== 1) {
-    problems.push({ tick: n, kind: ticks.length > 1 || proofs.length > 1 ? "duplicated" : "half_written", detail: `${ticks.length} rows in ticks, ${proofs.length} in vdf_proofs` });
+    problems.push({
+      tick: n,
+      kind: ticks.length > 1 || proofs.length > 1 ? "duplicated" : "half_written",
+      detail: `${ticks.length} rows in ticks, ${proofs.length} in vdf_proofs`,
+    });
   } else {
     const count = ticks[0]!.line.split("\t")[4]!.trim();
     const txs = stored.transactions.get(n)?.length ?? 0;
-    if (String(txs) !== count) problems.push({ tick: n, kind: "half_written", detail: `ticks.transaction_count is ${count}, tick_transactions has ${txs} rows` });
+    if (String(txs) !== count)
+      problems.push({ tick: n, kind: "half_written", detail: `ticks.transaction_count is ${count}, tick_transactions has ${txs} rows` });
   }
   return problems;
 }
@@ -116,18 +140,33 @@ function consistency(n: bigint, stored: StoredWindow): Problem[] {
 function chainProblem(n: bigint, stored: StoredWindow): Problem | undefined {
   const ticks = stored.ticks.get(n);
   const before = stored.proofs.get(n - 1n);
-  if (ticks?.length !== 1 || stored.proofs.get(n)?.length !== 1 || before?.length !== 1 || stored.ticks.get(n - 1n)?.length !== 1) return undefined;
+  if (ticks?.length !== 1 || stored.proofs.get(n)?.length !== 1 || before?.length !== 1 || stored.ticks.get(n - 1n)?.length !== 1)
+    return undefined;
   const got = ticks[0]!.previousOutput;
   const expected = before[0]!.output;
   const record = stored.chainBreaks.get(n);
   if (got === expected) {
-    return record ? { tick: n, kind: "chain", detail: `chain_breaks has a row, but previous_output is the output of tick ${n - 1n}` } : undefined;
+    return record
+      ? { tick: n, kind: "chain", detail: `chain_breaks has a row, but previous_output is the output of tick ${n - 1n}` }
+      : undefined;
   }
   if (!record) {
-    return { tick: n, kind: "chain", stored: got, served: expected, detail: `previous_output "${shorten(got)}" is not the output of tick ${n - 1n} ("${shorten(expected)}"), and chain_breaks has no row` };
+    return {
+      tick: n,
+      kind: "chain",
+      stored: got,
+      served: expected,
+      detail: `previous_output "${shorten(got)}" is not the output of tick ${n - 1n} ("${shorten(expected)}"), and chain_breaks has no row`,
+    };
   }
   if (record.expected !== expected || record.got !== got) {
-    return { tick: n, kind: "chain", detail: `chain_breaks row says "${shorten(record.got)}" for "${shorten(record.expected)}", the rows say "${shorten(got)}" for "${shorten(expected)}"` };
+    return {
+      tick: n,
+      kind: "chain",
+      detail:
+        `chain_breaks row says "${shorten(record.got)}" for "${shorten(record.expected)}", ` +
+        `the rows say "${shorten(got)}" for "${shorten(expected)}"`,
+    };
   }
   return undefined;
 }
@@ -153,24 +192,47 @@ export function checkWindow(
       problems.push({
         tick: n,
         kind: "duplicated",
-        detail: [hasRows && "stored", ...rejects.map((r) => `in tick_rejects ("${shorten(r)}")`), ...gaps.map(gapText)].filter(Boolean).join(", and "),
+        detail: [hasRows && "stored", ...rejects.map((r) => `in tick_rejects ("${shorten(r)}")`), ...gaps.map(gapText)]
+          .filter(Boolean)
+          .join(", and "),
       });
 
     if (!hasRows) {
       if (accounts > 1) twice();
       else if (accounts === 0) {
-        if (serve.kind === "tick") problems.push({ tick: n, kind: "missing", detail: "no row in ticks, vdf_proofs or tick_transactions, and no tick_rejects or tick_gaps record" });
-        else if (serve.kind === "unstorable") problems.push({ tick: n, kind: "missing", detail: `no tick_rejects row, and the sequencer serves a tick that cannot be stored (${serve.code}: ${serve.detail})` });
+        if (serve.kind === "tick")
+          problems.push({
+            tick: n,
+            kind: "missing",
+            detail: "no row in ticks, vdf_proofs or tick_transactions, and no tick_rejects or tick_gaps record",
+          });
+        else if (serve.kind === "unstorable")
+          problems.push({
+            tick: n,
+            kind: "missing",
+            detail: `no tick_rejects row, and the sequencer serves a tick that cannot be stored (${serve.code}: ${serve.detail})`,
+          });
         else problems.push({ tick: n, kind: "lost", detail: "no record of it, and the sequencer does not serve it" });
-      } else if (gaps.length === 1 && serve.kind !== "absent") problems.push({ tick: n, kind: "gap_filled", detail: `in ${gapText(gaps[0]!)}, but the sequencer now serves it` });
+      } else if (gaps.length === 1 && serve.kind !== "absent")
+        problems.push({ tick: n, kind: "gap_filled", detail: `in ${gapText(gaps[0]!)}, but the sequencer now serves it` });
       else if (rejects.length === 1) verdict.rejected++;
       else verdict.gaps++;
     } else {
       if (serve.kind === "tick") problems.push(...compareTick(n, stored, serve.rows));
       else {
         problems.push(...consistency(n, stored));
-        if (serve.kind === "unstorable") problems.push({ tick: n, kind: "not_served", detail: `stored, but the sequencer serves a tick that cannot be stored (${serve.code}: ${serve.detail})` });
-        else if (absence.get(n) === "hole") problems.push({ tick: n, kind: "not_served", detail: "stored, but the sequencer does not serve it, though it serves the ticks before it" });
+        if (serve.kind === "unstorable")
+          problems.push({
+            tick: n,
+            kind: "not_served",
+            detail: `stored, but the sequencer serves a tick that cannot be stored (${serve.code}: ${serve.detail})`,
+          });
+        else if (absence.get(n) === "hole")
+          problems.push({
+            tick: n,
+            kind: "not_served",
+            detail: "stored, but the sequencer does not serve it, though it serves the ticks before it",
+          });
       }
       if (accounts > 0) twice();
       const chain = chainProblem(n, stored);

@@ -2,11 +2,12 @@
 // (GetTick for every tick, one range query per table), and with --repair rewrites what the
 // sequencer can settle. Exit status: 0 clean (or all repaired), 1 problems left, 2 unusable
 // (bad range, or the database or sequencer cannot be reached).
-import postgres from "postgres";
+import type postgres from "postgres";
+import { connect } from "../sink/database.ts";
 import type { VerifyConfig } from "../config/verify.ts";
 import { redactUrl } from "../config/values.ts";
 import { scrubSecrets } from "../ops/scrub.ts";
-import { isDataError } from "../sink/timescale-writer.ts";
+import { isDataError } from "../sink/write-failures.ts";
 import { ContinuumClient } from "../source/continuum-client.ts";
 import { checkWindow, type Absence, type Problem, type WindowVerdict } from "./check.ts";
 import { AboveCheckpoint, repairTicks } from "./repair.ts";
@@ -27,7 +28,7 @@ interface Range {
 
 export async function verifyCommand(config: VerifyConfig): Promise<number> {
   const url = config.databaseUrl!; // checkVerify requires it
-  const sql = postgres(url, { max: 6, connect_timeout: 5, onnotice: () => {}, connection: { application_name: "tick-ingester verify" } });
+  const sql = connect(url, "verify");
   const client = new ContinuumClient(config.continuumGrpcUrl!, { tls: config.grpcTls, caFile: config.grpcCaFile });
   try {
     await sql`SELECT 1`.catch((error: Error) => {
@@ -35,7 +36,11 @@ export async function verifyCommand(config: VerifyConfig): Promise<number> {
     });
     const range = await rangeOf(sql, config);
     if (!range) {
-      process.stdout.write(config.output === "json" ? `${JSON.stringify({ checked: 0, problems: [] })}\n` : "verify: nothing to verify (no tick stored below the checkpoint)\n");
+      process.stdout.write(
+        config.output === "json"
+          ? `${JSON.stringify({ checked: 0, problems: [] })}\n`
+          : "verify: nothing to verify (no tick stored below the checkpoint)\n",
+      );
       return 0;
     }
     return await verifyRange(sql, client, config, range);
@@ -60,10 +65,13 @@ function isDatabaseFailure(error: unknown): boolean {
 async function rangeOf(sql: postgres.Sql, config: VerifyConfig): Promise<Range | undefined> {
   const stream = config.serviceName;
   const [checkpoint] = await sql`SELECT next_tick::text FROM ingest_checkpoints WHERE stream = ${stream}`;
-  if (!checkpoint) throw new Unusable(`stream "${stream}" (SERVICE_NAME) has no checkpoint in ingest_checkpoints: nothing was ingested under that name`);
+  if (!checkpoint)
+    throw new Unusable(`stream "${stream}" (SERVICE_NAME) has no checkpoint in ingest_checkpoints: nothing was ingested under that name`);
   const next = BigInt(checkpoint.next_tick);
   if (config.to !== undefined && config.to >= next) {
-    throw new Unusable(`--to=${config.to} is not below stream "${stream}"'s checkpoint ${next}: ticks from the checkpoint on may still be in flight`);
+    throw new Unusable(
+      `--to=${config.to} is not below stream "${stream}"'s checkpoint ${next}: ticks from the checkpoint on may still be in flight`,
+    );
   }
   const last = config.to ?? next - 1n;
   const first = config.from ?? (await oldestRecorded(sql, stream));
@@ -94,7 +102,10 @@ async function verifyRange(sql: postgres.Sql, client: ContinuumClient, config: V
   const reported: ReportedProblem[] = [];
   const load = async (first: bigint): Promise<Loaded> => {
     const last = first + WINDOW - 1n < range.last ? first + WINDOW - 1n : range.last;
-    const [served, stored] = await Promise.all([fetchServed(client, first, last, { inFlight: config.concurrency, getTickOnly: config.getTickOnly }), readStored(sql, stream, first, last)]);
+    const [served, stored] = await Promise.all([
+      fetchServed(client, first, last, { inFlight: config.concurrency, getTickOnly: config.getTickOnly }),
+      readStored(sql, stream, first, last),
+    ]);
     return { first, last, served, stored };
   };
   const absence = absenceTracker(client);
@@ -123,7 +134,9 @@ async function verifyRange(sql: postgres.Sql, client: ContinuumClient, config: V
     stopProgress();
   }
   totals.seconds = (performance.now() - started) / 1000;
-  process.stdout.write(config.output === "json" ? `${jsonReport(totals, reported)}\n` : `${summaryLine(totals, reported, config.repair)}\n`);
+  process.stdout.write(
+    config.output === "json" ? `${jsonReport(totals, reported)}\n` : `${summaryLine(totals, reported, config.repair)}\n`,
+  );
   return reported.some((p) => p.repair?.done !== true) ? EXIT_PROBLEMS : 0;
 }
 
@@ -144,7 +157,8 @@ function absenceTracker(client: ContinuumClient) {
       }
       const hasRows = window.stored.ticks.has(n) || window.stored.proofs.has(n) || window.stored.transactions.has(n);
       if (!hasRows) continue;
-      if (lastServed !== undefined && !stillServed.has(lastServed)) stillServed.set(lastServed, (await servedByGetTick(client, lastServed)).kind !== "absent");
+      if (lastServed !== undefined && !stillServed.has(lastServed))
+        stillServed.set(lastServed, (await servedByGetTick(client, lastServed)).kind !== "absent");
       if (lastServed !== undefined && !stillServed.get(lastServed)) lastServed = undefined;
       absence.set(n, lastServed === undefined ? "beyond_history" : "hole");
     }
@@ -176,6 +190,8 @@ async function repairWindow(sql: postgres.Sql, stream: string, window: Loaded, v
     return { ...p, repair: remaining.has(p.tick) ? { done: false, reason: "still wrong after the repair" } : { done: true } };
   });
   const before = new Set(verdict.problems.map((p) => p.tick));
-  const appeared = after.problems.filter((p) => !before.has(p.tick)).map((p): ReportedProblem => ({ ...p, repair: { done: false, reason: "found after the repair" } }));
+  const appeared = after.problems
+    .filter((p) => !before.has(p.tick))
+    .map((p): ReportedProblem => ({ ...p, repair: { done: false, reason: "found after the repair" } }));
   return { verdict: after, problems: [...problems, ...appeared] };
 }

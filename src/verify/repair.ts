@@ -54,7 +54,8 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
     await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`tick-ingester verify --repair:${stream}`}, 0))`;
     const [checkpoint] = await tx`SELECT next_tick::text FROM ingest_checkpoints WHERE stream = ${stream} FOR SHARE`;
     const next = checkpoint ? BigInt(checkpoint.next_tick) : 0n;
-    if (ticks.some((n) => n >= next)) throw new AboveCheckpoint(`stream ${stream}'s checkpoint is ${checkpoint?.next_tick ?? "absent"}: only ticks below it are repaired`);
+    if (ticks.some((n) => n >= next))
+      throw new AboveCheckpoint(`stream ${stream}'s checkpoint is ${checkpoint?.next_tick ?? "absent"}: only ticks below it are repaired`);
 
     for (const [a, b] of runs(ticks).map(([x, y]) => [x.toString(), y.toString()])) {
       for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
@@ -80,7 +81,9 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
     await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, stored.map((r) => r.transactions).join(""));
     const rejects = ticks.flatMap((n, i) => {
       const s = rows[i]!;
-      return s.kind === "unstorable" ? [copyRow([copyText(stream), n.toString(), copyText(`${s.code}: ${s.detail}`.replaceAll("\0", "\\0")), copyBytea(s.raw)])] : [];
+      return s.kind === "unstorable"
+        ? [copyRow([copyText(stream), n.toString(), copyText(`${s.code}: ${s.detail}`.replaceAll("\0", "\\0")), copyBytea(s.raw)])]
+        : [];
     });
     await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejects.join(""));
     await recomputeChainBreaks(tx, stream, ticks, next);

@@ -32,9 +32,11 @@ export function summaryLine(t: Totals, problems: ReportedProblem[], repair: bool
   const outcome =
     problems.length === 0
       ? "no problems"
-      : `${count(problems.length)} problems in ${count(ticks)} ticks` + (repair ? `, ${count(t.repaired)} ticks repaired, ${count(left)} left as they are` : "");
+      : `${count(problems.length)} problems in ${count(ticks)} ticks` +
+        (repair ? `, ${count(t.repaired)} ticks repaired, ${count(left)} left as they are` : "");
   return (
-    `verify ${t.first}-${t.last}: ${count(t.checked)} ticks checked in ${t.seconds.toFixed(1)} s (${count(Math.round(t.checked / Math.max(t.seconds, 0.001)))}/s): ` +
+    `verify ${t.first}-${t.last}: ${count(t.checked)} ticks checked in ${t.seconds.toFixed(1)} s ` +
+    `(${count(Math.round(t.checked / Math.max(t.seconds, 0.001)))}/s): ` +
     `${count(t.stored)} stored as served, ${count(t.rejected)} rejected, ${count(t.gaps)} in gaps, ` +
     `${count(t.unverifiable)} older than the sequencer's history (rows checked for consistency only); ${outcome}`
   );
@@ -57,7 +59,8 @@ export function startProgress(total: number, checked: () => number, intervalMs =
     const perSecond = done / ((performance.now() - started) / 1000);
     const left = perSecond > 0 ? Math.round((total - done) / perSecond) : undefined;
     process.stderr.write(
-      `verify: ${count(done)} of ${count(total)} ticks checked (${Math.floor((done / total) * 100)}%), ${count(Math.round(perSecond))}/s, ${left === undefined ? "?" : `${left} s`} left\n`,
+      `verify: ${count(done)} of ${count(total)} ticks checked (${Math.floor((done / total) * 100)}%), ` +
+        `${count(Math.round(perSecond))}/s, ${left === undefined ? "?" : `${left} s`} left\n`,
     );
   }, intervalMs);
   return () => clearInterval(timer);

@@ -44,7 +44,8 @@ export function servedOf(n: bigint, bytes: Uint8Array | undefined): Served {
   if (bytes === undefined) return { kind: "absent" };
   try {
     const tick = decodeTick(bytes);
-    if (tick.tickNumber !== n) return { kind: "unstorable", code: "backfill_mismatch", detail: `GetTick(${n}) returned tick ${tick.tickNumber}`, raw: bytes };
+    if (tick.tickNumber !== n)
+      return { kind: "unstorable", code: "backfill_mismatch", detail: `GetTick(${n}) returned tick ${tick.tickNumber}`, raw: bytes };
     return { kind: "tick", rows: tickRows(tick), output: tick.vdfProof!.output, previousOutput: tick.previousOutput };
   } catch (error) {
     if (!(error instanceof TickRejected)) throw error;
@@ -95,7 +96,12 @@ export interface FetchOptions {
 }
 
 /** Every tick of [first, last] as the sequencer serves it. */
-export async function fetchServed(client: ContinuumClient, first: bigint, last: bigint, options: FetchOptions): Promise<Map<bigint, Served>> {
+export async function fetchServed(
+  client: ContinuumClient,
+  first: bigint,
+  last: bigint,
+  options: FetchOptions,
+): Promise<Map<bigint, Served>> {
   const delivered = options.getTickOnly ? new Map<bigint, Uint8Array>() : await streamWindow(client, first, last);
   const served = new Map<bigint, Served>();
   const missing: bigint[] = [];

@@ -5,6 +5,7 @@
 // a filter on each compressed batch's min/max tick_number.
 import type postgres from "postgres";
 import { copyBytea, copyRow, copyText } from "../sink/copy-text.ts";
+import type { ChainBreak, Gap } from "../sink/records.ts";
 
 export interface StoredTickRow {
   line: string;
@@ -18,23 +19,15 @@ export interface StoredTxRow {
   line: string;
   sequence: string;
 }
-export interface GapRecord {
-  first: bigint;
-  last: bigint;
-  reason: string;
-}
-export interface ChainBreakRecord {
-  expected: string;
-  got: string;
-}
 
 export interface StoredWindow {
   ticks: Map<bigint, StoredTickRow[]>;
   proofs: Map<bigint, StoredProofRow[]>;
   transactions: Map<bigint, StoredTxRow[]>;
   rejects: Map<bigint, string[]>;
-  gaps: GapRecord[];
-  chainBreaks: Map<bigint, ChainBreakRecord>;
+  gaps: Gap[];
+  /** By tick number. */
+  chainBreaks: Map<bigint, Omit<ChainBreak, "tickNumber">>;
 }
 
 /** timestamptz as copyTimestamp writes it: 2026-01-10T07:26:56.704159+00. */
@@ -92,8 +85,17 @@ export async function readStored(sql: postgres.Sql, stream: string, first: bigin
     })),
     transactions: group(transactions as never, (r: TxRow) => ({
       line: copyRow([
-        r.n!, r.t!, r.s!, copyText(r.tx_hash!), copyText(r.tx_id!), copyBytea(r.payload), copyBytea(r.signature),
-        copyBytea(r.public_key), r.nonce!, r.ct!, r.it!,
+        r.n!,
+        r.t!,
+        r.s!,
+        copyText(r.tx_hash!),
+        copyText(r.tx_id!),
+        copyBytea(r.payload),
+        copyBytea(r.signature),
+        copyBytea(r.public_key),
+        r.nonce!,
+        r.ct!,
+        r.it!,
       ]),
       sequence: r.s!,
     })),

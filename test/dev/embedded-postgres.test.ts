@@ -4,8 +4,8 @@ import { expect, test } from "bun:test";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { freePort, postmasterPid, startEmbeddedPostgres } from "../../src/dev/embedded-postgres.ts";
+import { openSql } from "../support/processes.ts";
 
 const asRoot = process.getuid?.() === 0;
 
@@ -18,7 +18,12 @@ function tempDir(mode = 0o700) {
 test("programs that are missing: it fails at once, naming the program and `bun install`", async () => {
   const programs = tempDir();
   try {
-    const starting = startEmbeddedPostgres({ dataDir: join(programs, "data"), port: await freePort(), password: "pw", programsDir: programs });
+    const starting = startEmbeddedPostgres({
+      dataDir: join(programs, "data"),
+      port: await freePort(),
+      password: "pw",
+      programsDir: programs,
+    });
     await expect(starting).rejects.toThrow(`the PostgreSQL program ${join(programs, "bin", "initdb")} is missing: run bun install`);
   } finally {
     rmSync(programs, { recursive: true, force: true });
@@ -32,7 +37,12 @@ test("programs that cannot be run (no execute permission): it fails at once with
   try {
     mkdirSync(join(programs, "bin"));
     for (const name of ["initdb", "postgres"]) writeFileSync(join(programs, "bin", name), "#!/bin/sh\nexit 0\n", { mode: 0o644 });
-    const starting = startEmbeddedPostgres({ dataDir: join(programs, "data"), port: await freePort(), password: "pw", programsDir: programs });
+    const starting = startEmbeddedPostgres({
+      dataDir: join(programs, "data"),
+      port: await freePort(),
+      password: "pw",
+      programsDir: programs,
+    });
     await expect(starting).rejects.toThrow(/could not create a PostgreSQL cluster in .*: .*EACCES/);
   } finally {
     rmSync(programs, { recursive: true, force: true });
@@ -44,13 +54,17 @@ test("a server that exits during start-up: it fails with the server's own last w
   try {
     mkdirSync(join(programs, "bin"));
     writeFileSync(join(programs, "bin", "initdb"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    writeFileSync(join(programs, "bin", "postgres"), '#!/bin/sh\necho "FATAL:  could not bind IPv4 address" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(join(programs, "bin", "postgres"), '#!/bin/sh\necho "FATAL:  could not bind IPv4 address" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
     const dataDir = join(programs, "data");
     mkdirSync(dataDir);
     writeFileSync(join(dataDir, "PG_VERSION"), "17\n");
     const port = await freePort();
     const starting = startEmbeddedPostgres({ dataDir, port, password: "pw", programsDir: programs });
-    await expect(starting).rejects.toThrow(`PostgreSQL did not start on port ${port} with data in ${dataDir}: it exited with status 1: FATAL:  could not bind IPv4 address`);
+    await expect(starting).rejects.toThrow(
+      `PostgreSQL did not start on port ${port} with data in ${dataDir}: it exited with status 1: FATAL:  could not bind IPv4 address`,
+    );
   } finally {
     rmSync(programs, { recursive: true, force: true });
   }
@@ -62,7 +76,7 @@ test("a data folder inside a folder only its owner can enter (a clone under /roo
   const start = async () => startEmbeddedPostgres({ dataDir, port: await freePort(), password: "pw" });
   let server = await start();
   try {
-    const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+    const sql = openSql(server.url);
     await sql`CREATE TABLE kept (n int)`;
     await sql`INSERT INTO kept VALUES (42)`;
     await sql.end();
@@ -78,7 +92,7 @@ test("a data folder inside a folder only its owner can enter (a clone under /roo
     }
     await server.stop();
     server = await start();
-    const again = postgres(server.url, { max: 1, onnotice: () => {} });
+    const again = openSql(server.url);
     expect([...(await again`SELECT n FROM kept`)]).toEqual([{ n: 42 }]);
     await again.end();
   } finally {

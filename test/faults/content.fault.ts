@@ -1,18 +1,19 @@
 // Faulty content in the stream: ticks left out (fetched with GetTick), repeated, invalid and
 // undecodable (rejected with the reason), hostile strings, uint64 extremes and a 4 MiB payload.
 import { describe, expect, test } from "bun:test";
-import postgres from "postgres";
 import type { Faults } from "../../src/simulator/index.ts";
 import { BIG_NONCE, HOSTILE_TEXT, MAX_NONCE } from "../../src/simulator/index.ts";
 import { FIRST, scenario, type Scenario } from "./harness.ts";
+import { openSql } from "../support/processes.ts";
 
 const at = (offset: number) => FIRST + BigInt(offset);
 
 /** tick_number → the code of its reason, for every numbered reject. */
 async function rejectCodes(s: Scenario): Promise<Record<string, string>> {
-  const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = openSql(s.databaseUrl);
   try {
-    const rows = await sql`SELECT tick_number::text AS n, split_part(reason, ':', 1) AS code FROM tick_rejects WHERE tick_number IS NOT NULL`;
+    const rows =
+      await sql`SELECT tick_number::text AS n, split_part(reason, ':', 1) AS code FROM tick_rejects WHERE tick_number IS NOT NULL`;
     return Object.fromEntries(rows.map((r) => [r.n, r.code]));
   } finally {
     await sql.end();
@@ -44,7 +45,13 @@ describe("faulty ticks", () => {
         ],
         garbage: [at(50), at(51)],
       },
-      codes: { [at(20).toString()]: "zero_tick_number", [at(30).toString()]: "missing_vdf_proof", [at(40).toString()]: "invalid_transaction", [at(50).toString()]: "undecodable", [at(51).toString()]: "undecodable" },
+      codes: {
+        [at(20).toString()]: "zero_tick_number",
+        [at(30).toString()]: "missing_vdf_proof",
+        [at(40).toString()]: "invalid_transaction",
+        [at(50).toString()]: "undecodable",
+        [at(51).toString()]: "undecodable",
+      },
     },
     {
       name: "sequence/live-dropped-killed",
@@ -63,7 +70,13 @@ describe("faulty ticks", () => {
         ],
         garbage: [at(5000), at(15_000)],
       },
-      codes: { [at(2000).toString()]: "zero_tick_number", [at(3000).toString()]: "missing_vdf_proof", [at(4000).toString()]: "invalid_transaction", [at(5000).toString()]: "undecodable", [at(15_000).toString()]: "undecodable" },
+      codes: {
+        [at(2000).toString()]: "zero_tick_number",
+        [at(3000).toString()]: "missing_vdf_proof",
+        [at(4000).toString()]: "invalid_transaction",
+        [at(5000).toString()]: "undecodable",
+        [at(15_000).toString()]: "undecodable",
+      },
     },
   ];
   for (const round of sequenceRounds) {
@@ -121,14 +134,18 @@ describe("faulty ticks", () => {
         await s.stream({ count: round.count, faults: { hostile: round.hostile } });
         await s.finish(s.ingester(round.env));
         const nul = round.hostile.find((h) => h.kind === "nul")!.tick;
-        await s.verify(`hostile ${round.hostile.map((h) => `+${h.tick - FIRST}:${h.kind}`).join(" ")}; ${JSON.stringify(round.env)}`, { rejected: 1 });
+        await s.verify(`hostile ${round.hostile.map((h) => `+${h.tick - FIRST}:${h.kind}`).join(" ")}; ${JSON.stringify(round.env)}`, {
+          rejected: 1,
+        });
         expect(await rejectCodes(s)).toEqual({ [nul.toString()]: "nul_in_text" });
-        const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+        const sql = openSql(s.databaseUrl);
         try {
-          const nonces = await sql`SELECT nonce::text FROM tick_transactions WHERE nonce::numeric >= ${BIG_NONCE.toString()}::numeric ORDER BY tick_transactions.nonce`;
+          const nonces =
+            await sql`SELECT nonce::text FROM tick_transactions WHERE nonce::numeric >= ${BIG_NONCE.toString()}::numeric ORDER BY tick_transactions.nonce`;
           const wanted = round.hostile.filter((h) => h.kind.endsWith("nonce")).map((h) => (h.kind === "big-nonce" ? BIG_NONCE : MAX_NONCE));
           expect(nonces.map((r) => r.nonce)).toEqual(wanted.sort((a, b) => (a < b ? -1 : 1)).map(String));
-          const [big] = await sql`SELECT count(*)::int AS n, min(length(payload))::int AS bytes FROM tick_transactions WHERE length(payload) > 1000000`;
+          const [big] =
+            await sql`SELECT count(*)::int AS n, min(length(payload))::int AS bytes FROM tick_transactions WHERE length(payload) > 1000000`;
           const [tabs] = await sql`SELECT count(*)::int AS n FROM tick_transactions WHERE tx_id = ${HOSTILE_TEXT}`;
           expect(tabs!.n).toBe(1);
           expect({ ...big }).toEqual({ n: round.hostile.filter((h) => h.kind === "big-payload").length, bytes: 4 * 1024 * 1024 });

@@ -24,7 +24,9 @@ describe("database outages", () => {
         await Bun.sleep(outageSeconds * 1000);
         await pg.start();
         await s.finish(proc, 120_000);
-        await s.verify(`stopped at checkpoint +${before - FIRST} for ${outageSeconds} s and started again; ${retries(proc.output())} failed writes retried`);
+        await s.verify(
+          `stopped at checkpoint +${before - FIRST} for ${outageSeconds} s and started again; ${retries(proc.output())} failed writes retried`,
+        );
         expect(retries(proc.output())).toBeGreaterThan(0);
       });
     }, 240_000);
@@ -85,7 +87,9 @@ describe("database outages", () => {
         expect(took).toBeLessThan(shutdown + 2000);
         await pg.start();
         await s.finish(s.ingester(), 120_000);
-        await s.verify(`database ${outage}, SIGTERM after a failed write: exit ${code} in ${seconds(took)} (SHUTDOWN_TIMEOUT ${seconds(shutdown)}); next run completed`);
+        await s.verify(
+          `database ${outage}, SIGTERM after a failed write: exit ${code} in ${seconds(took)} (SHUTDOWN_TIMEOUT ${seconds(shutdown)}); next run completed`,
+        );
       });
     }, 180_000);
   }

@@ -5,15 +5,24 @@ import { expect } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Faults, Simulator, SimulatorOptions } from "../../src/simulator/index.ts";
 import { startSimulator } from "../../src/simulator/index.ts";
 import { KeyedRandom } from "../../src/simulator/random.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { ingesterCommand, spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
-import { simulatorFlags, spawnSimulator, type SimulatorProcess } from "../support/simulator.ts";
+import {
+  openSql,
+  ingesterCommand,
+  simulatorFlags,
+  spawnIngester,
+  spawnSimulator,
+  waitForCheckpoint,
+  waitUntilStarted,
+  type IngesterProcess,
+  type SimulatorProcess,
+} from "../support/processes.ts";
 import { verifyTicks } from "../support/verify.ts";
 import { record } from "./report.ts";
 
@@ -132,7 +141,8 @@ export class Scenario {
 
   /** SIGKILL; the process must still have been running. */
   async sigkill(proc: IngesterProcess) {
-    if (proc.proc.exitCode !== null) throw new Error(`the ingester exited by itself (code ${proc.proc.exitCode}) before the kill:\n${proc.output()}`);
+    if (proc.proc.exitCode !== null)
+      throw new Error(`the ingester exited by itself (code ${proc.proc.exitCode}) before the kill:\n${proc.output()}`);
     proc.proc.kill("SIGKILL");
     await proc.exited;
     this.kills++;
@@ -140,7 +150,7 @@ export class Scenario {
 
   /** Every tick below this one is committed. */
   async checkpoint(): Promise<bigint> {
-    const sql = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
+    const sql = openSql(this.databaseUrl);
     try {
       const [row] = await sql`SELECT next_tick::text FROM ingest_checkpoints WHERE stream = ${STREAM}`;
       return row ? BigInt(row.next_tick) : FIRST;
@@ -155,13 +165,7 @@ export class Scenario {
 
   /** Waits until the ingester says it has started (its signal handlers are in place). */
   async started(proc: IngesterProcess, timeoutMs = 30_000) {
-    const deadline = performance.now() + timeoutMs;
-    while (!proc.output().includes("Ingester started")) {
-      if (proc.proc.exitCode !== null || performance.now() > deadline) {
-        throw new Error(`the ingester did not start (exit code ${proc.proc.exitCode}):\n${proc.output()}`);
-      }
-      await Bun.sleep(50);
-    }
+    await waitUntilStarted(proc, timeoutMs);
   }
 
   /** SIGKILL of the scenario's own PostgreSQL server. */
@@ -181,7 +185,7 @@ export class Scenario {
 
   /** Checks the database against the reference, prints the scenario's line and asserts exactly once. */
   async verify(did: string, expected: { rejected?: number; gaps?: number } = {}) {
-    const sql = postgres(this.databaseUrl, { max: 1, onnotice: () => {} });
+    const sql = openSql(this.databaseUrl);
     const verdict = await verifyTicks(sql, (n) => this.reference!.tick(n), FIRST, this.last);
     if (verdict.lost.length > 0) console.log(`first lost tick ${verdict.lost[0]}: ${await this.around(sql, verdict.lost[0]!)}`);
     await sql.end();
@@ -199,7 +203,11 @@ export class Scenario {
       seconds: (performance.now() - this.startedAt) / 1000,
       did,
     });
-    expect({ lost: verdict.lost.slice(0, 20), duplicated: verdict.duplicated.slice(0, 20), mismatched: verdict.mismatched.slice(0, 20) }).toEqual({
+    expect({
+      lost: verdict.lost.slice(0, 20),
+      duplicated: verdict.duplicated.slice(0, 20),
+      mismatched: verdict.mismatched.slice(0, 20),
+    }).toEqual({
       lost: [],
       duplicated: [],
       mismatched: [],
@@ -231,7 +239,11 @@ export class Scenario {
     const stored = await sql`
       SELECT min(tick_number)::text AS min, max(tick_number)::text AS max, count(*)::int AS n FROM ticks
       WHERE tick_number BETWEEN ${tick}::numeric - 1000 AND ${tick}::numeric + 1000`;
-    return JSON.stringify({ checkpoint: String(await this.checkpoint()), ranges: ranges.map((r) => ({ ...r })), storedNear: { ...stored[0] } });
+    return JSON.stringify({
+      checkpoint: String(await this.checkpoint()),
+      ranges: ranges.map((r) => ({ ...r })),
+      storedNear: { ...stored[0] },
+    });
   }
 
   /** Writes what the processes printed to a directory, for a failure to be looked into. */

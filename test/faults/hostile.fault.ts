@@ -3,10 +3,10 @@
 // backfill, and a flood of messages that are not ticks while the database is away. Each must end
 // with every tick stored once, or kept as a reject, and nothing lost, doubled or altered.
 import { expect, test } from "bun:test";
-import postgres from "postgres";
 import { TestClient } from "../simulator/client.ts";
 import { FIRST, STREAM, scenario, seconds } from "./harness.ts";
 import { vmRssMb } from "./outage.ts";
+import { openSql } from "../support/processes.ts";
 
 const range = (from: bigint, count: number) => Array.from({ length: count }, (_, i) => from + BigInt(i));
 
@@ -18,8 +18,10 @@ test("RESOURCE_EXHAUSTED for overload mid-stream: reconnect, reject nothing; a t
     await s.stream({ count: 5000, faults: { exhaust, hostile: [{ tick: oversize, kind: "oversize" }] } });
     const proc = s.ingester();
     await s.finish(proc);
-    await s.verify(`the stream ended with RESOURCE_EXHAUSTED ("too many streams") ${exhaust.length} times, and once on a 17 MiB tick`, { rejected: 1 });
-    const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+    await s.verify(`the stream ended with RESOURCE_EXHAUSTED ("too many streams") ${exhaust.length} times, and once on a 17 MiB tick`, {
+      rejected: 1,
+    });
+    const sql = openSql(s.databaseUrl);
     const rejects = await sql`SELECT tick_number::text AS n, split_part(reason, ':', 1) AS code FROM tick_rejects`.finally(() => sql.end());
     expect(rejects.map((r) => ({ ...r }))).toEqual([{ n: oversize.toString(), code: "too_large" }]);
   });
@@ -33,10 +35,14 @@ test("ticks numbered 2^64-2 and 2^64-1 in the stream: kept as rejects, history i
     const proc = s.ingester();
     await s.finish(proc);
     await s.verify(`the stream sent ticks numbered 2^64-2 and 2^64-1 at ${leap.length} places`);
-    const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
-    const rejects = await sql`SELECT tick_number, split_part(reason, ':', 1) AS code, length(raw) > 0 AS has_raw FROM tick_rejects`.finally(() => sql.end());
+    const sql = openSql(s.databaseUrl);
+    const rejects = await sql`SELECT tick_number, split_part(reason, ':', 1) AS code, length(raw) > 0 AS has_raw FROM tick_rejects`.finally(
+      () => sql.end(),
+    );
     expect(rejects.length).toBeGreaterThanOrEqual(2 * leap.length); // a reconnect may see one again
-    expect(new Set(rejects.map((r) => JSON.stringify({ ...r })))).toEqual(new Set([JSON.stringify({ tick_number: null, code: "implausible_tick_number", has_raw: true })]));
+    expect(new Set(rejects.map((r) => JSON.stringify({ ...r })))).toEqual(
+      new Set([JSON.stringify({ tick_number: null, code: "implausible_tick_number", has_raw: true })]),
+    );
   });
 }, 60_000);
 
@@ -46,8 +52,10 @@ test("a message with field 1 twice, as varint and fixed64: a reject, never filed
     const hostile = [FIRST + 1000n, FIRST + 1001n, FIRST + 2000n].map((tick) => ({ tick, kind: "two-numbers" as const }));
     await s.stream({ count: 3000, faults: { hostile } });
     await s.finish(s.ingester());
-    await s.verify(`${hostile.length} ticks served with field 1 again as fixed64 reading as the number before`, { rejected: hostile.length });
-    const sql = postgres(s.databaseUrl, { max: 1, onnotice: () => {} });
+    await s.verify(`${hostile.length} ticks served with field 1 again as fixed64 reading as the number before`, {
+      rejected: hostile.length,
+    });
+    const sql = openSql(s.databaseUrl);
     const rejects = await sql`SELECT tick_number::text AS n, reason FROM tick_rejects ORDER BY tick_number`.finally(() => sql.end());
     expect(rejects.map((r) => r.n)).toEqual(hostile.map((h) => h.tick.toString()));
     for (const r of rejects) expect(r.reason).toContain("field 1 (tick_number) has wire type Bit64, not Varint");
@@ -60,7 +68,7 @@ test("a message with field 1 twice, as varint and fixed64: a reject, never filed
  * the ticks between them never written. Returns how many ranges it kept.
  */
 async function rewindToShortRanges(databaseUrl: string, from: bigint, to: bigint, length: bigint, last: bigint): Promise<number> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = openSql(databaseUrl);
   try {
     const kept: Array<[bigint, bigint]> = [];
     for (let first = from + length; first + length - 1n <= to; first += 2n * length) kept.push([first, first + length - 1n]);
@@ -71,8 +79,12 @@ async function rewindToShortRanges(databaseUrl: string, from: bigint, to: bigint
         await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick) VALUES (${STREAM}, ${first.toString()}::numeric, ${end.toString()}::numeric)`;
       }
       const unwritten = (column: string) =>
-        kept.map(([a, b]) => `NOT (${column} BETWEEN ${a} AND ${b})`).concat(`${column} BETWEEN ${from} AND ${to}`).join(" AND ");
-      for (const table of ["ticks", "vdf_proofs", "tick_transactions", "tick_rejects"]) await tx.unsafe(`DELETE FROM ${table} WHERE ${unwritten("tick_number")}`);
+        kept
+          .map(([a, b]) => `NOT (${column} BETWEEN ${a} AND ${b})`)
+          .concat(`${column} BETWEEN ${from} AND ${to}`)
+          .join(" AND ");
+      for (const table of ["ticks", "vdf_proofs", "tick_transactions", "tick_rejects"])
+        await tx.unsafe(`DELETE FROM ${table} WHERE ${unwritten("tick_number")}`);
       await tx.unsafe(`DELETE FROM tick_gaps WHERE ${unwritten("first_tick")}`);
     });
     return kept.length;

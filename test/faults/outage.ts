@@ -106,7 +106,8 @@ export function outageFigures(samples: RssSample[]) {
 
 export function sampleTable(samples: RssSample[]): string {
   const rows = samples.map(
-    (x) => `| ${x.seconds.toFixed(1)} | ${x.phase} | ${x.rssMb.toFixed(1)} | ${x.streamed.toLocaleString("en-US")} | ${x.phase === "outage" ? "-" : x.committed.toLocaleString("en-US")} |`,
+    (x) =>
+      `| ${x.seconds.toFixed(1)} | ${x.phase} | ${x.rssMb.toFixed(1)} | ${x.streamed.toLocaleString("en-US")} | ${x.phase === "outage" ? "-" : x.committed.toLocaleString("en-US")} |`,
   );
   return ["| s since outage | phase | VmRSS MB | ticks streamed | ticks committed |", "|---:|---|---:|---:|---:|", ...rows].join("\n");
 }

@@ -44,7 +44,8 @@ export function readReports(file: string): ScenarioReport[] {
 }
 
 export function summaryLine(reports: ScenarioReport[]): string {
-  const sum = (key: "kills" | "postgresKills" | "checked" | "lost" | "duplicated" | "mismatched") => reports.reduce((total, r) => total + r[key], 0);
+  const sum = (key: "kills" | "postgresKills" | "checked" | "lost" | "duplicated" | "mismatched") =>
+    reports.reduce((total, r) => total + r[key], 0);
   return (
     `Fault suite: ${reports.length} scenarios, ${sum("kills")} kills of the ingester and ${sum("postgresKills")} of PostgreSQL (SIGKILL), ` +
     `${count(sum("checked"))} ticks checked, ` +

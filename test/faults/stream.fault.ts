@@ -17,7 +17,9 @@ describe("stream faults", () => {
         const proc = s.ingester();
         await s.finish(proc);
         const drops = count / dropEvery;
-        await s.verify(`stream ended with UNAVAILABLE every ${dropEvery} ticks (${drops} drops), ${reconnects(proc.output())} reconnects; rate ${rate}`);
+        await s.verify(
+          `stream ended with UNAVAILABLE every ${dropEvery} ticks (${drops} drops), ${reconnects(proc.output())} reconnects; rate ${rate}`,
+        );
         expect(reconnects(proc.output())).toBeGreaterThanOrEqual(drops - 1);
       });
     }, 120_000);
@@ -25,7 +27,14 @@ describe("stream faults", () => {
 
   for (const { idle, stalls, rate } of [
     { idle: "2s", stalls: [{ at: 3000n, ms: 5000 }], rate: 0 },
-    { idle: "1s", stalls: [{ at: 1500n, ms: 3000 }, { at: 9000n, ms: 2500 }], rate: 3000 },
+    {
+      idle: "1s",
+      stalls: [
+        { at: 1500n, ms: 3000 },
+        { at: 9000n, ms: 2500 },
+      ],
+      rate: 3000,
+    },
   ]) {
     const described = stalls.map((st) => `${st.ms / 1000} s at +${st.at}`).join(" and ");
     test(`stalled ${described} with STREAM_IDLE_TIMEOUT=${idle}`, async () => {
@@ -34,9 +43,11 @@ describe("stream faults", () => {
         await s.stream({ count: 12_000, rate, faults: { stall: stalls.map((st) => ({ tick: FIRST + st.at, ms: st.ms })) } });
         const proc = s.ingester({ STREAM_IDLE_TIMEOUT: idle });
         await s.finish(proc);
-        const idleMs = Number.parseInt(idle) * 1000;
+        const idleMs = Number.parseInt(idle, 10) * 1000;
         const gaveUp = proc.output().match(new RegExp(`no tick for ${idleMs}ms`, "g"))?.length ?? 0;
-        await s.verify(`stream stalled ${described}; STREAM_IDLE_TIMEOUT ${idle}: gave up on the stalled stream ${gaveUp} times; rate ${rate}`);
+        await s.verify(
+          `stream stalled ${described}; STREAM_IDLE_TIMEOUT ${idle}: gave up on the stalled stream ${gaveUp} times; rate ${rate}`,
+        );
         // Each stall makes one; the idle stream after the last tick may add more.
         expect(gaveUp).toBeGreaterThanOrEqual(stalls.length);
       });

@@ -4,7 +4,7 @@
 // ticks bounded by BATCH_BYTES. Each must end with every tick stored once, or kept as a reject.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import postgres from "postgres";
+import { query, waitUntilStarted } from "../support/processes.ts";
 import { FIRST, scenario, seconds } from "./harness.ts";
 
 /** The local TCP ports of a process's sockets: its connections as the server sees them (client_port). */
@@ -31,15 +31,6 @@ function clientPorts(pid: number): number[] {
   return ports;
 }
 
-async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await work(sql);
-  } finally {
-    await sql.end();
-  }
-}
-
 async function until(what: string, done: () => boolean, timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
   while (!done()) {
@@ -62,24 +53,29 @@ describe("a stubborn database", () => {
       writer.proc.kill("SIGSTOP");
       const frozenAt = await s.checkpoint();
       const ports = clientPorts(writer.proc.pid);
-      const ended = await withSql(s.databaseUrl, async (sql) => {
+      const ended = await query(s.databaseUrl, async (sql) => {
         const rows = await sql`
           SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
           WHERE datname = current_database() AND client_port = ANY(${ports}::int[])`;
         return rows.filter((r) => r.ended).length;
       });
       expect(ended).toBeGreaterThan(0);
-      await until("the standby to take over", () => standby.output().includes("Ingester started"), 20_000);
+      await waitUntilStarted(standby, 20_000); // the standby took over
       await s.waitFor(frozenAt + 3000n, standby);
 
       writer.proc.kill("SIGCONT");
       const thawed = performance.now();
       const code = await Promise.race([writer.exited, Bun.sleep(20_000).then(() => "still running")]);
       const took = performance.now() - thawed;
-      expect({ code, fenced: /another instance (took over|held the lock|holds the lock)/.test(writer.output()) }).toEqual({ code: 1, fenced: true });
+      expect({ code, fenced: /another instance (took over|held the lock|holds the lock)/.test(writer.output()) }).toEqual({
+        code: 1,
+        fenced: true,
+      });
 
       await s.finish(standby, 120_000);
-      await s.verify(`writer frozen at checkpoint +${frozenAt - FIRST}, ${ended} of its connections ended by the server, standby took over; thawed writer exited ${code} in ${seconds(took)}`);
+      await s.verify(
+        `writer frozen at checkpoint +${frozenAt - FIRST}, ${ended} of its connections ended by the server, standby took over; thawed writer exited ${code} in ${seconds(took)}`,
+      );
     });
   }, 180_000);
 
@@ -88,7 +84,7 @@ describe("a stubborn database", () => {
       await s.database();
       const refused = FIRST + 1234n;
       // As an index does with a key too long for it; the tick itself passes validation.
-      await withSql(s.databaseUrl, (sql) =>
+      await query(s.databaseUrl, (sql) =>
         sql.unsafe(`
           CREATE FUNCTION refuse_tick() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN
@@ -100,8 +96,11 @@ describe("a stubborn database", () => {
       await s.stream({ count: 20_000 });
       const proc = s.ingester();
       await s.finish(proc, 60_000);
-      const [reject] = await withSql(s.databaseUrl, (sql) => sql`SELECT tick_number::text AS n, reason FROM tick_rejects`);
-      expect(reject).toEqual({ n: refused.toString(), reason: "database_refused: index row size 24016 exceeds btree version 4 maximum 2704" });
+      const [reject] = await query(s.databaseUrl, (sql) => sql`SELECT tick_number::text AS n, reason FROM tick_rejects`);
+      expect(reject).toEqual({
+        n: refused.toString(),
+        reason: "database_refused: index row size 24016 exceeds btree version 4 maximum 2704",
+      });
       await s.verify(`tick +1234 refused with 54000 by the database; stored as a reject`, { rejected: 1 });
     });
   }, 120_000);

@@ -53,7 +53,10 @@ test("production logs are JSON lines; the server answers /health and /metrics", 
   const { code, stdout, stderr } = run("production");
   expect(stderr).toBe("");
   expect(code).toBe(0);
-  const records = stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const records = stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   expect(records.map((r) => [r.level, r.msg])).toEqual([
     ["info", "Wrote batch to TimescaleDB"],
     ["error", "failed"],

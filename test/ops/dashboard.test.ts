@@ -24,7 +24,9 @@ test("every panel's query is valid PromQL (`promtool check rules`)", async () =>
   }
   const dir = mkdtempSync(join(tmpdir(), "ops-dashboard-"));
   try {
-    const rules = expressions.map((expr, i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(asPrometheusSees(expr))}`);
+    const rules = expressions.map(
+      (expr, i) => `      - record: dashboard:query_${i}\n        expr: ${JSON.stringify(asPrometheusSees(expr))}`,
+    );
     const file = join(dir, "rules.yml");
     writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join("\n")}\n`);
     const check = Bun.spawnSync([promtool, "check", "rules", file], { stdout: "pipe", stderr: "pipe" });

@@ -17,7 +17,7 @@ function capture() {
 
 const URL_WITH_PASSWORD = "postgres://ingest:s3cret-pw@db.example:5432/ticks";
 
-test("production prints one JSON object per line with the seed's level, timestamp and msg", () => {
+test("production prints one JSON object per line with the README's level, timestamp and msg", () => {
   const out = capture();
   const log = createLogger({ env: "production", level: "info", serviceName: "tick-ingester", destination: out.destination });
   log.debug("below the level");

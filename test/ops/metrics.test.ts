@@ -43,7 +43,7 @@ test("/metrics passes `promtool check metrics`", async () => {
   expect(code).toBe(0);
 });
 
-test("the seed's four metrics and the operator's metrics are there with their values", () => {
+test("the four named metrics and the operator's metrics are there with their values", () => {
   const expected = [
     'tick_ingester_ticks_total{status="success"} 250',
     'tick_ingester_ticks_total{status="error"} 1',

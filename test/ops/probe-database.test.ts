@@ -1,11 +1,11 @@
 // The database probe against a real PostgreSQL, and against a port nobody listens on.
 import { expect, test } from "bun:test";
-import postgres from "postgres";
 import { probeDatabase } from "../../src/ops/probe-database.ts";
 import { freePort, freshDatabase } from "../support/postgres.ts";
+import { openSql } from "../support/processes.ts";
 
 test("a reachable database answers true", async () => {
-  const sql = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
+  const sql = openSql(await freshDatabase());
   try {
     expect(await probeDatabase(sql, 2_000)).toBe(true);
   } finally {
@@ -15,7 +15,7 @@ test("a reachable database answers true", async () => {
 
 test("a closed port gives a reason naming the host, without the password", async () => {
   const port = await freePort();
-  const sql = postgres(`postgres://ingest:s3cret-pw@127.0.0.1:${port}/ticks`, { max: 1, onnotice: () => {} });
+  const sql = openSql(`postgres://ingest:s3cret-pw@127.0.0.1:${port}/ticks`);
   try {
     const result = await probeDatabase(sql, 2_000);
     expect(typeof result).toBe("string");
@@ -30,7 +30,7 @@ test("a closed port gives a reason naming the host, without the password", async
 test("a server that does not answer in time gives a timeout reason", async () => {
   // A listener that accepts the connection and never speaks: the probe must not wait for ever.
   const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const sql = postgres(`postgres://ingest:s3cret-pw@127.0.0.1:${silent.port}/ticks`, { max: 1, onnotice: () => {} });
+  const sql = openSql(`postgres://ingest:s3cret-pw@127.0.0.1:${silent.port}/ticks`);
   try {
     expect(await probeDatabase(sql, 200)).toBe(`127.0.0.1:${silent.port}: no answer within 200ms`);
   } finally {

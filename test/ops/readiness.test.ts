@@ -1,6 +1,6 @@
 // /ready's decision from the pipeline's observations.
 import { expect, test } from "bun:test";
-import { evaluateReadiness, STANDBY_REASON } from "../../src/ops/readiness.ts";
+import { evaluateReadiness } from "../../src/ops/readiness.ts";
 
 const limits = { maxLagSeconds: 10, reconnectGraceMs: 30_000 };
 const now = 1_768_028_416_704;
@@ -32,7 +32,13 @@ test("a stream that never connected is not ready", () => {
 
 test("every failed check is named, with the database probe's reason", () => {
   const report = evaluateReadiness(
-    { databaseReachable: "db:5432: connect ECONNREFUSED", streamConnected: false, disconnectedSinceMs: now - 60_000, lagSeconds: 12.5, now },
+    {
+      databaseReachable: "db:5432: connect ECONNREFUSED",
+      streamConnected: false,
+      disconnectedSinceMs: now - 60_000,
+      lagSeconds: 12.5,
+      now,
+    },
     limits,
   );
   expect(report).toEqual({
@@ -53,16 +59,12 @@ test("lag exactly at the bound is still ready", () => {
   expect(evaluateReadiness({ ...allWell, lagSeconds: 10 }, limits)).toEqual({ state: "ready" });
 });
 
-test("standby wins over every other check", () => {
-  expect(evaluateReadiness({ ...allWell, databaseReachable: false, standby: true }, limits)).toEqual({
-    state: "standby",
-    reason: STANDBY_REASON,
-  });
-});
-
 test("GetTick refused is not ready at once; other GetTick failures only past the grace period", () => {
   const refused = { ...allWell, getTickFailing: { sinceMs: now - 2000, code: "PERMISSION_DENIED", reason: "not for you" } };
-  expect(evaluateReadiness(refused, limits)).toEqual({ state: "not_ready", failed: { get_tick: "GetTick failing for 2s: PERMISSION_DENIED: not for you" } });
+  expect(evaluateReadiness(refused, limits)).toEqual({
+    state: "not_ready",
+    failed: { get_tick: "GetTick failing for 2s: PERMISSION_DENIED: not for you" },
+  });
   const unavailable = { ...allWell, getTickFailing: { sinceMs: now - 2000, code: "UNAVAILABLE", reason: "connection refused" } };
   expect(evaluateReadiness(unavailable, limits)).toEqual({ state: "ready" });
   expect(evaluateReadiness({ ...unavailable, getTickFailing: { ...unavailable.getTickFailing, sinceMs: now - 31_000 } }, limits)).toEqual({

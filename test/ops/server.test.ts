@@ -1,4 +1,4 @@
-// The operations server over a real socket, answering as the seed README shows.
+// The operations server over a real socket, answering as the README shows.
 import { afterEach, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { createMetrics } from "../../src/ops/metrics.ts";
@@ -24,7 +24,7 @@ async function serve(health: () => HealthReport, ready: () => Promise<ReadyRepor
 const healthy = () => ({ ok: true }) as const;
 const ready = async () => ({ state: "ready" }) as const;
 
-test("/health and /ready answer exactly the seed's bodies when all is well", async () => {
+test("/health and /ready answer exactly the README's bodies when all is well", async () => {
   const { get } = await serve(healthy, ready);
   expect(await get("/health")).toEqual({ status: 200, type: "application/json", body: '{"status":"ok"}' });
   expect(await get("/ready")).toEqual({ status: 200, type: "application/json", body: '{"status":"ready"}' });
@@ -85,7 +85,7 @@ test("a check that throws is a 503 with its message, not a crash", async () => {
   expect(JSON.parse(readiness.body).checks).toEqual(["readiness"]);
 });
 
-test("/metrics serves the Prometheus text format with the seed's four metrics and live values", async () => {
+test("/metrics serves the Prometheus text format with the four named metrics and live values", async () => {
   const { get, metrics } = await serve(healthy, ready);
   metrics.ticks.inc({ status: "success" }, 250);
   metrics.bufferSize.set(42);

@@ -7,8 +7,8 @@ import { healthOf } from "../../src/cli/run.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 import { createMetrics } from "../../src/ops/metrics.ts";
 import { observeIngester } from "../../src/ops/pipeline-observer.ts";
-import type { CommitReport } from "../../src/pipeline/batch-protocol.ts";
-import type { IngesterStatus } from "../../src/pipeline/ingester.ts";
+import type { CommitReport } from "../../src/sink/records.ts";
+import type { IngesterStatus } from "../../src/pipeline/ingester-contract.ts";
 
 function observed() {
   const lines: Record<string, unknown>[] = [];
@@ -25,12 +25,26 @@ function observed() {
   return { lines, metrics, observer, value };
 }
 
-const status = (over: Partial<IngesterStatus> = {}): IngesterStatus => ({ streamConnected: true, workersAlive: true, ticksInFlight: 0, recordBytesInFlight: 0, ...over });
+const status = (over: Partial<IngesterStatus> = {}): IngesterStatus => ({
+  streamConnected: true,
+  workersAlive: true,
+  ticksInFlight: 0,
+  recordBytesInFlight: 0,
+  ...over,
+});
 
 test("each failed attempt is counted and logged with the batch's range and the error as it happens", async () => {
   const { lines, observer, value } = observed();
   for (const attempt of [1, 2]) {
-    observer.events.retried({ type: "retry", batchId: 4, first: "1000", last: "1249", attempt, delayMs: 100 * attempt, error: "index row size 24016 exceeds btree maximum" });
+    observer.events.retried({
+      type: "retry",
+      batchId: 4,
+      first: "1000",
+      last: "1249",
+      attempt,
+      delayMs: 100 * attempt,
+      error: "index row size 24016 exceeds btree maximum",
+    });
   }
   expect(await value("tick_ingester_write_retries_total")).toBe(2);
   const warned = lines.filter((l) => l.msg === "Batch write failed (will retry)");
@@ -40,8 +54,17 @@ test("each failed attempt is counted and logged with the batch's range and the e
   ]);
   // The commit that follows does not count them again.
   const committed: CommitReport = {
-    type: "committed", batchId: 4, first: "1000", last: "1249", ticks: 250, rejects: {}, gapTicks: 0, chainBreaks: 0,
-    rows: { ticks: 250, vdf_proofs: 250, tick_transactions: 0 }, writeSeconds: 0.1, retries: 2,
+    type: "committed",
+    batchId: 4,
+    first: "1000",
+    last: "1249",
+    ticks: 250,
+    rejects: {},
+    gapTicks: 0,
+    chainBreaks: 0,
+    rows: { ticks: 250, vdf_proofs: 250, tick_transactions: 0 },
+    writeSeconds: 0.1,
+    retries: 2,
   };
   observer.events.committed(committed);
   expect(await value("tick_ingester_write_retries_total")).toBe(2);

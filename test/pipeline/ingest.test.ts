@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../support/ingester.ts";
-import { exactlyOnce, FIRST, PipelineParts, query, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { exactlyOnce, FIRST, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { query, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { startPostgres } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
 
@@ -81,9 +81,12 @@ describe("ingest", () => {
     await stopGracefully(proc);
     const verdict = await verify(db, sim, count);
     expect(verdict).toMatchObject({ ...exactlyOnce, stored: count - 4, rejected: 4 });
-    const rejects = await query(db, (sql) => sql`
+    const rejects = await query(
+      db,
+      (sql) => sql`
       SELECT tick_number::text AS n, split_part(reason, ':', 1) AS code, length(raw) > 0 AS has_raw
-      FROM tick_rejects WHERE tick_number IS NOT NULL ORDER BY tick_number`);
+      FROM tick_rejects WHERE tick_number IS NOT NULL ORDER BY tick_number`,
+    );
     // One row for each bad message: the stream's copy (without a usable number) and GetTick's
     // copy of the tick the stream therefore skipped are the same message.
     expect(rejects.map((r) => ({ ...r }))).toEqual([
@@ -92,7 +95,10 @@ describe("ingest", () => {
       { n: (FIRST + 30n).toString(), code: "invalid_transaction", has_raw: true },
       { n: (FIRST + 40n).toString(), code: "undecodable", has_raw: true },
     ]);
-    const unnumbered = await query(db, (sql) => sql`SELECT split_part(reason, ':', 1) AS code FROM tick_rejects WHERE tick_number IS NULL ORDER BY 1`);
+    const unnumbered = await query(
+      db,
+      (sql) => sql`SELECT split_part(reason, ':', 1) AS code FROM tick_rejects WHERE tick_number IS NULL ORDER BY 1`,
+    );
     expect(unnumbered.map((r) => r.code)).toEqual([]);
   }, 120_000);
 
@@ -115,12 +121,18 @@ describe("ingest", () => {
     const [reject] = await query(db, (sql) => sql`SELECT tick_number::text AS n, reason FROM tick_rejects`);
     expect(reject).toMatchObject({ n: (FIRST + 8n).toString() });
     expect(reject!.reason).toStartWith("nul_in_text");
-    const nonces = await query(db, (sql) => sql`
+    const nonces = await query(
+      db,
+      (sql) => sql`
       SELECT nonce::text FROM tick_transactions WHERE tick_number IN (${(FIRST + 6n).toString()}::numeric, ${(FIRST + 7n).toString()}::numeric)
-      ORDER BY nonce`);
+      ORDER BY nonce`,
+    );
     expect(nonces.map((r) => r.nonce)).toContain("18446744073709551615");
     expect(nonces.map((r) => r.nonce)).toContain("9007199254740993");
-    const breaks = await query(db, (sql) => sql`SELECT tick_number::text AS n, expected_previous_output, previous_output FROM chain_breaks`);
+    const breaks = await query(
+      db,
+      (sql) => sql`SELECT tick_number::text AS n, expected_previous_output, previous_output FROM chain_breaks`,
+    );
     expect(breaks.map((r) => ({ ...r }))).toEqual([
       { n: (FIRST + 20n).toString(), expected_previous_output: sim.tick(FIRST + 19n).vdfProof!.output, previous_output: "0".repeat(64) },
     ]);
@@ -163,7 +175,9 @@ describe("ingest", () => {
     const lost = 30_000n;
     const count = 2_000;
     const db = await migratedDatabase();
-    const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST + lost, stopAt: FIRST + lost + BigInt(count) - 1n, seed: 7 }));
+    const sim = await startSimulator(
+      simulatorDefaults({ rate: 0, firstTick: FIRST + lost, stopAt: FIRST + lost + BigInt(count) - 1n, seed: 7 }),
+    );
     parts.add(() => sim.stop());
     const proc = parts.ingester(sim, db);
     await waitForCheckpoint(db, STREAM, FIRST + lost + BigInt(count), 60_000, proc);
@@ -193,13 +207,23 @@ describe("ingest", () => {
   test("console mode prints every tick in order with exact uint64 values", async () => {
     const count = 1_000;
     const sim = await parts.simulator(count);
-    const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, OUTPUT_MODE: "console", OUTPUT_FORMAT: "compact", START_TICK: FIRST.toString(), WORKER_COUNT: "3" });
+    const proc = spawnIngester({
+      CONTINUUM_GRPC_URL: sim.address,
+      OUTPUT_MODE: "console",
+      OUTPUT_FORMAT: "compact",
+      START_TICK: FIRST.toString(),
+      WORKER_COUNT: "3",
+    });
     parts.add(async () => {
       proc.proc.kill("SIGKILL");
       await proc.exited;
     });
     const deadline = Date.now() + 30_000;
-    const lines = () => proc.output().split("\n").filter((l) => l.startsWith('{"tickNumber"'));
+    const lines = () =>
+      proc
+        .output()
+        .split("\n")
+        .filter((l) => l.startsWith('{"tickNumber"'));
     while (lines().length < count && Date.now() < deadline) await Bun.sleep(100);
     proc.proc.kill("SIGTERM");
     await proc.exited;

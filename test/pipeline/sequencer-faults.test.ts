@@ -4,7 +4,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { metricsPage, spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
 
 const FIRST = 51_548_050_841n;
 
@@ -16,7 +16,8 @@ afterEach(async () => {
 async function waitForOutput(proc: IngesterProcess, text: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!proc.output().includes(text)) {
-    if (proc.proc.exitCode !== null || Date.now() > deadline) throw new Error(`no "${text}" in the ingester's output (exit code ${proc.proc.exitCode}):\n${proc.output()}`);
+    if (proc.proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`no "${text}" in the ingester's output (exit code ${proc.proc.exitCode}):\n${proc.output()}`);
     await Bun.sleep(50);
   }
 }
@@ -49,7 +50,7 @@ test("GetTick refused during a backfill: logged, counted, and /ready says so", a
   expect(body.checks).toContain("get_tick");
   await waitForOutput(proc, "Not ready");
   expect(proc.output()).toMatch(/GetTick failing for [^\n]*PERMISSION_DENIED: GetTick is not allowed for this client/);
-  expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/tick_ingester_get_tick_failures_total\{code="PERMISSION_DENIED"\} [1-9]/);
+  expect(await metricsPage(healthPort(proc))).toMatch(/tick_ingester_get_tick_failures_total\{code="PERMISSION_DENIED"\} [1-9]/);
 }, 60_000);
 
 test("timestamps of 0, older than RETAIN_FOR and in the future: stored, counted, logged once each; the future does not hide the lag", async () => {
@@ -62,19 +63,30 @@ test("timestamps of 0, older than RETAIN_FOR and in the future: stored, counted,
       stopAt: FIRST + count - 1n,
       genesisTime: eightDaysAgo,
       seed: 7,
-      faults: { hostile: [{ tick: FIRST + 5n, kind: "zero-timestamp" }, { tick: FIRST + 10n, kind: "future-timestamp" }] },
+      faults: {
+        hostile: [
+          { tick: FIRST + 5n, kind: "zero-timestamp" },
+          { tick: FIRST + 10n, kind: "future-timestamp" },
+        ],
+      },
     }),
   );
   cleanup.push(() => sim.stop());
   const db = await migratedDatabase();
-  const proc = ingester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: db, SERVICE_NAME: "untimely", RETAIN_FOR: "7 days", READY_MAX_LAG: "1m" });
+  const proc = ingester({
+    CONTINUUM_GRPC_URL: sim.address,
+    DATABASE_URL: db,
+    SERVICE_NAME: "untimely",
+    RETAIN_FOR: "7 days",
+    READY_MAX_LAG: "1m",
+  });
   await waitForCheckpoint(db, "untimely", FIRST + count, 30_000, proc);
   const output = proc.output();
   for (const message of ["Tick timestamp is 0", "Tick timestamp is older than RETAIN_FOR", "Tick timestamp is in the future"]) {
     expect(output.split(message).length - 1).toBe(1);
   }
   const base = `http://127.0.0.1:${healthPort(proc)}`;
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const metrics = await metricsPage(healthPort(proc));
   expect(metrics).toContain('tick_ingester_untimely_ticks_total{kind="zero"} 1');
   expect(metrics).toContain('tick_ingester_untimely_ticks_total{kind="future"} 1');
   expect(metrics).toContain(`tick_ingester_untimely_ticks_total{kind="expired"} ${count - 2n}`);

@@ -1,13 +1,12 @@
 // Two ingesters with the same configuration against one database: one writes, the other stands by
 // and takes over when the writer dies. The database's advisory lock is the arbiter.
 import { afterEach, expect, test } from "bun:test";
-import postgres from "postgres";
 import { BatchBuilder } from "../../src/sink/batch.ts";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { writeBatch } from "../../src/sink/timescale-writer.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { openSql, spawnIngester, waitForCheckpoint, waitUntilStarted, type IngesterProcess } from "../support/processes.ts";
 import { freePort } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
 
@@ -36,7 +35,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 test("a standby waits, says so on /ready, and takes over from the checkpoint when the writer dies", async () => {
   const count = 40_000;
   const db = await migratedDatabase();
-  const sim = await startSimulator(simulatorDefaults({ rate: 4000, firstTick: FIRST, stopAt: FIRST + BigInt(count) - 1n, seed: 3, genesisTime: 1_768_028_416_704_159n }));
+  const sim = await startSimulator(
+    simulatorDefaults({ rate: 4000, firstTick: FIRST, stopAt: FIRST + BigInt(count) - 1n, seed: 3, genesisTime: 1_768_028_416_704_159n }),
+  );
   cleanup.push(() => sim.stop());
   const start = async (): Promise<[IngesterProcess, number]> => {
     const port = await freePort();
@@ -59,22 +60,26 @@ test("a standby waits, says so on /ready, and takes over from the checkpoint whe
   const [writer] = await start();
   await waitForCheckpoint(db, STREAM, FIRST + 2000n, 30_000, writer);
   const [standby, standbyPort] = await start();
-  const standing = await until("the standby's /ready", async () => {
-    const ready = await readyOf(standbyPort);
-    return ready?.body.status === "standby" ? ready : undefined;
-  }, 15_000);
+  const standing = await until(
+    "the standby's /ready",
+    async () => {
+      const ready = await readyOf(standbyPort);
+      return ready?.body.status === "standby" ? ready : undefined;
+    },
+    15_000,
+  );
   expect(standing.code).toBe(503);
 
   writer.proc.kill("SIGKILL");
   await writer.exited;
   const killedAt = Date.now();
-  await until("the standby to take over", async () => (standby.output().includes("Ingester started") ? true : undefined), 15_000);
+  await waitUntilStarted(standby, 15_000); // the standby took over
   expect(Date.now() - killedAt).toBeLessThan(5_000);
 
   await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 60_000, standby);
   standby.proc.kill("SIGTERM");
   expect(await standby.exited).toBe(0);
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   try {
     const verdict = await verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + BigInt(count) - 1n);
     expect(verdict).toMatchObject({ stored: count, lost: [], duplicated: [], mismatched: [] });
@@ -86,15 +91,29 @@ test("a standby waits, says so on /ready, and takes over from the checkpoint whe
 test("a writer whose epoch was superseded cannot commit a batch", async () => {
   const db = await migratedDatabase();
   const signal = new AbortController().signal;
-  const first = await Lease.acquire(db, { statementTimeoutMs: 10_000 }, { stream: STREAM, holder: "first", signal, onStandby: () => {}, onLost: () => {} });
+  const first = await Lease.acquire(
+    db,
+    { statementTimeoutMs: 10_000 },
+    { stream: STREAM, holder: "first", signal, onStandby: () => {}, onLost: () => {} },
+  );
   await first.release();
-  const second = await Lease.acquire(db, { statementTimeoutMs: 10_000 }, { stream: STREAM, holder: "second", signal, onStandby: () => {}, onLost: () => {} });
+  const second = await Lease.acquire(
+    db,
+    { statementTimeoutMs: 10_000 },
+    { stream: STREAM, holder: "second", signal, onStandby: () => {}, onLost: () => {} },
+  );
   cleanup.push(() => second.release());
   expect(second.epoch).toBe(first.epoch + 1n);
 
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   cleanup.push(() => sql.end());
-  const batch = new BatchBuilder().finish({ batchId: 1, first: "10", last: "10", gaps: [{ first: "10", last: "10", reason: "test" }], chainBreaks: [] });
+  const batch = new BatchBuilder().finish({
+    batchId: 1,
+    first: "10",
+    last: "10",
+    gaps: [{ first: "10", last: "10", reason: "test" }],
+    chainBreaks: [],
+  });
   await expect(writeBatch(sql, STREAM, first.epoch, batch)).rejects.toThrow(FencedOut);
   await writeBatch(sql, STREAM, second.epoch, batch);
   const [row] = await sql`SELECT count(*)::int AS n FROM tick_gaps WHERE stream = ${STREAM}`;

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type postgres from "postgres";
 import { migrate } from "../../src/schema/migrate.ts";
-import { waitForCheckpoint } from "../support/ingester.ts";
-import { exactlyOnce, FIRST, PipelineParts, query, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { exactlyOnce, FIRST, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { query, waitForCheckpoint } from "../support/processes.ts";
 import { startTimescale } from "../support/timescale.ts";
 
 const parts = new PipelineParts();
@@ -118,7 +118,12 @@ describe("TimescaleDB: the pipeline into hypertables", () => {
       expect(new Set(await chunks(sql))).toEqual(new Set(["tick_transactions compressed", "ticks compressed", "vdf_proofs compressed"]));
 
       const after = parts.ingester(sim, db);
-      const whileWriting = await runPolicyUntil(sql, "policy_compression", FIRST + BigInt(count), async () => (await partlyCompressedChunks(sql)) > 0);
+      const whileWriting = await runPolicyUntil(
+        sql,
+        "policy_compression",
+        FIRST + BigInt(count),
+        async () => (await partlyCompressedChunks(sql)) > 0,
+      );
       await stopGracefully(after);
       expect(whileWriting).toBeGreaterThan(0);
       console.log(

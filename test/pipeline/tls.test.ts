@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simulatorDefaults, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
 
 const FIRST = 51_548_050_841n;
 const fixtures = join(import.meta.dir, "../fixtures/tls");
@@ -28,7 +28,14 @@ async function tlsSimulator(count: number): Promise<Simulator> {
 }
 
 function ingest(sim: Simulator, db: string, env: Record<string, string>): IngesterProcess {
-  const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: db, START_TICK: FIRST.toString(), WORKER_COUNT: "1", SERVICE_NAME: "tls", ...env });
+  const proc = spawnIngester({
+    CONTINUUM_GRPC_URL: sim.address,
+    DATABASE_URL: db,
+    START_TICK: FIRST.toString(),
+    WORKER_COUNT: "1",
+    SERVICE_NAME: "tls",
+    ...env,
+  });
   cleanup.push(async () => {
     proc.proc.kill("SIGKILL");
     await proc.exited;
@@ -60,7 +67,12 @@ test("sslmode in DATABASE_URL is honoured: require against a server without SSL 
   const db = await migratedDatabase();
   const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: `${db}?sslmode=require`, ENV: "production" });
   expect(await proc.exited).toBe(1);
-  const failure = proc.output().split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((l) => l.msg === "Failed to start");
+  const failure = proc
+    .output()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .find((l) => l.msg === "Failed to start");
   expect(failure.reason).toMatch(/SSL/i);
   expect(failure.reason).not.toContain("test-password");
 });

@@ -6,7 +6,10 @@ test("the watermark moves only over contiguous committed ranges", () => {
   w.commit(350n, 599n);
   w.commit(600n, 849n);
   expect(w.next).toBe(100n);
-  expect(w.committedAhead).toEqual([[350n, 599n], [600n, 849n]]);
+  expect(w.committedAhead).toEqual([
+    [350n, 599n],
+    [600n, 849n],
+  ]);
   w.commit(100n, 349n);
   expect(w.next).toBe(850n);
   expect(w.committedAhead).toEqual([]);

@@ -1,8 +1,9 @@
 // A Worker that cannot go on dies with its reason, not a bare "worker exited": here, one fenced
 // out because another instance took over the stream.
 import { expect, test } from "bun:test";
-import { encodeJson, RecordType, type BatchEnd } from "../../src/pipeline/batch-protocol.ts";
-import { WorkerPool } from "../../src/pipeline/workers.ts";
+import { encodeJson, RecordType } from "../../src/pipeline/batch-protocol.ts";
+import type { BatchEnd } from "../../src/sink/records.ts";
+import { WorkerPool } from "../../src/pipeline/worker-pool.ts";
 import { Lease } from "../../src/sink/lease.ts";
 import { migratedDatabase } from "../support/database.ts";
 

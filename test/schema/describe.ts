@@ -15,7 +15,8 @@ export async function describeSchema(db: postgres.Sql) {
            array(SELECT attname FROM unnest(conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute ON attrelid = conrelid AND attnum = n ORDER BY i)::text[] AS columns
     FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'p' ORDER BY 1`;
   const indexes = await db`SELECT indexname || ': ' || indexdef AS index FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`;
-  const views = await db`SELECT viewname || ': ' || definition AS view, viewname FROM pg_views WHERE schemaname = 'public' ORDER BY viewname`;
+  const views =
+    await db`SELECT viewname || ': ' || definition AS view, viewname FROM pg_views WHERE schemaname = 'public' ORDER BY viewname`;
   const functions = await db`
     SELECT p.proname || '(' || pg_get_function_arguments(p.oid) || ')' AS signature, pg_get_functiondef(p.oid) AS definition
     FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1`;

@@ -11,10 +11,13 @@ import { migrations, repeatable } from "../../src/schema/migrations.ts";
 import { freshDatabase, testServerUrl } from "../support/postgres.ts";
 import { startTimescale } from "../support/timescale.ts";
 import { describeSchema } from "./describe.ts";
+import { openSql } from "../support/processes.ts";
 
 const schemaDir = join(import.meta.dir, "../../schema");
-const files = readdirSync(schemaDir).filter((f) => f.endsWith(".sql")).sort();
-const admin = postgres(testServerUrl(), { max: 1, onnotice: () => {} });
+const files = readdirSync(schemaDir)
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
+const admin = openSql(testServerUrl());
 afterAll(() => admin.end());
 
 test("every file in schema/ is embedded, numbered ones in order, the repeatable one last", () => {
@@ -35,7 +38,7 @@ test("psql -f on the files, run twice, builds the schema migrate builds", async 
   for (let run = 0; run < 2; run++) {
     for (const file of files) await $`${psql()} ${byPsql} -q -v ON_ERROR_STOP=1 -f ${join(schemaDir, file)}`.env(env).quiet();
   }
-  const db = postgres(byMigrate, { max: 1, onnotice: () => {} });
+  const db = openSql(byMigrate);
   try {
     await migrate(db, { compressAfter: "2 days", retainFor: "30 days" });
     await db`DROP TABLE tick_ingester_migrations`;

@@ -2,10 +2,10 @@
 import { expect, test } from "bun:test";
 import { createServer } from "node:net";
 import postgres from "postgres";
-import { cli } from "../support/cli.ts";
 import { freePort, freshDatabase } from "../support/postgres.ts";
 import { startTimescale } from "../support/timescale.ts";
 import { startTimescaleServer } from "../support/timescale-server.ts";
+import { cli, openSql } from "../support/processes.ts";
 
 function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
   return stdout
@@ -18,7 +18,7 @@ function logLines(stdout: string): { msg: string; [field: string]: unknown }[] {
 const PRODUCTION = { ENV: "production" };
 
 async function recordedMigrations(url: string) {
-  const db = postgres(url, { max: 1, onnotice: () => {} });
+  const db = openSql(url);
   try {
     return (await db`SELECT name FROM tick_ingester_migrations ORDER BY name`).map((r) => r.name);
   } finally {
@@ -49,7 +49,10 @@ test("on an empty PostgreSQL database it applies the migrations, says so, and ex
   const second = await cli(["migrate"], { DATABASE_URL: url, ...PRODUCTION, SERVICE_NAME: "ticks-eu" });
   expect(second.code).toBe(0);
   expect(logLines(second.stdout).map((l) => [l.service, l.msg])).toEqual([
-    ["ticks-eu", "schema already up to date; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention"],
+    [
+      "ticks-eu",
+      "schema already up to date; plain PostgreSQL: TimescaleDB is not available on this server, so no hypertables, compression or retention",
+    ],
   ]);
 });
 
@@ -64,7 +67,10 @@ test("in development (the default ENV) it logs readable lines, like run", async 
 
 test("two migrate runs at once both succeed, and each migration is applied once", async () => {
   const url = await freshDatabase();
-  const runs = await Promise.all([cli(["migrate", "--database-url", url], PRODUCTION), cli(["migrate", "--database-url", url], PRODUCTION)]);
+  const runs = await Promise.all([
+    cli(["migrate", "--database-url", url], PRODUCTION),
+    cli(["migrate", "--database-url", url], PRODUCTION),
+  ]);
   expect(runs.map((r) => [r.code, r.stderr])).toEqual([
     [0, ""],
     [0, ""],
@@ -92,7 +98,7 @@ test("TimescaleDB: on TimescaleDB it says so and names the policy intervals", as
 }, 30_000);
 
 async function tablesIn(url: string) {
-  const db = postgres(url, { max: 1, onnotice: () => {} });
+  const db = openSql(url);
   try {
     return (await db`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`).map((r) => r.tablename);
   } finally {
@@ -122,7 +128,7 @@ test("TimescaleDB installed but not preloaded: exits 1 within seconds naming sha
 test("TimescaleDB: a role that may not create the extension is told so, and nothing is applied", async () => {
   const timescale = await startTimescale();
   const role = `migrator_${process.pid}`;
-  const admin = postgres(timescale.url, { max: 1, onnotice: () => {} });
+  const admin = openSql(timescale.url);
   try {
     // It may create tables (the numbered migrations) but not extensions: no CREATE on the database.
     await admin.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'migrator-password'`);
@@ -166,7 +172,9 @@ test("a server that accepts and never answers exits 1 after the connect timeout"
   try {
     const { stderr, code } = await cli(["migrate", "--database-url", `postgres://ingest:s3cret-pw@127.0.0.1:${port}/ticks`]);
     expect(code).toBe(1);
-    expect(stderr).toBe(`tick-ingester migrate: cannot connect to the database at postgres://ingest:***@127.0.0.1:${port}/ticks: no answer within 5 s\n`);
+    expect(stderr).toBe(
+      `tick-ingester migrate: cannot connect to the database at postgres://ingest:***@127.0.0.1:${port}/ticks: no answer within 5 s\n`,
+    );
   } finally {
     silent.close();
   }

@@ -1,18 +1,19 @@
 // The schema on a real PostgreSQL server without TimescaleDB: applied twice, its tables, keys,
-// exact uint64 storage, repeated ticks, and the seed's views and lookup functions.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import postgres from "postgres";
+// exact uint64 storage, repeated ticks, and the views and lookup functions users query.
+import { afterAll, expect, test } from "bun:test";
+import type postgres from "postgres";
 import { migrate, MigrationError } from "../../src/schema/migrate.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { freshDatabase } from "../support/postgres.ts";
 import { describeSchema } from "./describe.ts";
+import { openSql } from "../support/processes.ts";
 
 const defaults = { compressAfter: "1 day", retainFor: "7 days" };
 const UINT64_MAX = "18446744073709551615";
 const connections: postgres.Sql[] = [];
 
 async function migratedConnection() {
-  const db = postgres(await migratedDatabase(), { max: 1, onnotice: () => {} });
+  const db = openSql(await migratedDatabase());
   connections.push(db);
   return db;
 }
@@ -20,7 +21,7 @@ async function migratedConnection() {
 afterAll(() => Promise.all(connections.map((db) => db.end())));
 
 test("migrate applies every migration once: the second run applies nothing and changes nothing", async () => {
-  const db = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
+  const db = openSql(await freshDatabase());
   connections.push(db);
   expect(await migrate(db, defaults)).toEqual({ applied: ["001_tables", "002_views", "003_leases"], timescale: false });
   const before = await describeSchema(db);
@@ -32,7 +33,7 @@ test("migrate applies every migration once: the second run applies nothing and c
 
 test("two migrations started together on two connections: one applies everything, the other waits and applies nothing", async () => {
   const url = await freshDatabase();
-  const [a, b] = [postgres(url, { max: 1, onnotice: () => {} }), postgres(url, { max: 1, onnotice: () => {} })];
+  const [a, b] = [openSql(url), openSql(url)];
   connections.push(a, b);
   const results = await Promise.all([migrate(a, defaults), migrate(b, defaults)]);
   expect(results.map((r) => r.applied).sort()).toEqual([[], ["001_tables", "002_views", "003_leases"]]);
@@ -122,7 +123,7 @@ test("a repeated tick is stored once with ON CONFLICT DO NOTHING", async () => {
   expect({ ...counts[0] }).toEqual({ ticks: 1, proofs: 1, txs: 1 });
 });
 
-test("the seed's views and lookup functions return a tick with its proof and its transactions", async () => {
+test("the views and lookup functions return a tick with its proof and its transactions", async () => {
   const db = await migratedConnection();
   const at = "2026-01-10T07:00:16.704159Z";
   await db`INSERT INTO ticks VALUES (51548050841, ${at}, ${"b".repeat(64)}, ${"p".repeat(64)}, 2)`;

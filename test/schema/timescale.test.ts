@@ -1,11 +1,12 @@
 // The schema on a real TimescaleDB server (2.28.3 on PostgreSQL 15, test/support/timescale.ts):
 // hypertables, compression, policies, and lookups and repeated ticks on a compressed chunk.
 import { afterEach, describe, expect, test } from "bun:test";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { migrate, MigrationError } from "../../src/schema/migrate.ts";
 import { migrations } from "../../src/schema/migrations.ts";
 import { startTimescale, type TestTimescale } from "../support/timescale.ts";
 import { compressedBatchesRead } from "./plans.ts";
+import { openSql } from "../support/processes.ts";
 
 const defaults = { compressAfter: "1 day", retainFor: "7 days" };
 const TICK_TABLES = ["tick_transactions", "ticks", "vdf_proofs"];
@@ -15,7 +16,7 @@ let sql: postgres.Sql | undefined;
 
 async function connect() {
   server = await startTimescale();
-  sql = postgres(server.url, { max: 1, onnotice: () => {} });
+  sql = openSql(server.url);
   return sql;
 }
 
@@ -121,7 +122,8 @@ describe("TimescaleDB: compressed chunks", () => {
                '\\x01', '\\x02', s, 1768028416704159, 1768028416704160
              FROM ticks, generate_series(0, 1) s`;
     for (const table of TICK_TABLES) {
-      const compressed = await db`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+      const compressed =
+        await db`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
       expect({ table, chunks: compressed.length }).toEqual({ table, chunks: 1 });
     }
     await db`ANALYZE`;
@@ -155,13 +157,20 @@ describe("TimescaleDB: compressed chunks", () => {
     await compressedTicks(db);
     const wanted = (first + 3210n).toString();
     const hash = (await db`SELECT tx_hash FROM tick_transactions WHERE tick_number = ${wanted} AND sequence_number = 1`)[0]!.tx_hash;
-    const [tx] = await db`SELECT tick_number::text, sequence_number::text, tick_batch_hash, tick_transaction_count FROM get_transaction_by_hash(${hash})`;
+    const [tx] =
+      await db`SELECT tick_number::text, sequence_number::text, tick_batch_hash, tick_transaction_count FROM get_transaction_by_hash(${hash})`;
     expect({ ...tx }).toMatchObject({ tick_number: wanted, sequence_number: "1", tick_transaction_count: 2 });
     expect(tx!.tick_batch_hash).toHaveLength(64);
 
     // The bloom filter TimescaleDB keeps for the indexed tx_hash picks the batch.
-    for (const query of [`SELECT * FROM get_transaction_by_hash('${hash}')`, `SELECT * FROM v_transaction_details WHERE tx_hash = '${hash}'`]) {
-      expect({ query, reads: await compressedBatchesRead(server!.url, query) }).toEqual({ query, reads: { tick_transactions: 1, ticks: 1 } });
+    for (const query of [
+      `SELECT * FROM get_transaction_by_hash('${hash}')`,
+      `SELECT * FROM v_transaction_details WHERE tx_hash = '${hash}'`,
+    ]) {
+      expect({ query, reads: await compressedBatchesRead(server!.url, query) }).toEqual({
+        query,
+        reads: { tick_transactions: 1, ticks: 1 },
+      });
     }
   }, 30_000);
 

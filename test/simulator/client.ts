@@ -17,6 +17,13 @@ import {
 import { sequencerDefinition } from "../../src/simulator/service.ts";
 
 const RawClient = grpc.makeGenericClientConstructor(sequencerDefinition, "SequencerService");
+
+/** A client of the sequencer's service whose calls take and give the messages' bytes, undecoded. */
+export function rawSequencerClient(address: string): grpc.Client & Record<string, unknown> {
+  return new RawClient(address, grpc.credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  }) as grpc.Client & Record<string, unknown>;
+}
 type Call = (request: Uint8Array, callback: (error: grpc.ServiceError | null, response: Buffer) => void) => void;
 
 export interface StreamResult {
@@ -31,9 +38,7 @@ export class TestClient {
   private readonly client: grpc.Client & Record<string, unknown>;
 
   constructor(address: string) {
-    this.client = new RawClient(address, grpc.credentials.createInsecure(), {
-      "grpc.max_receive_message_length": 64 * 1024 * 1024,
-    }) as grpc.Client & Record<string, unknown>;
+    this.client = rawSequencerClient(address);
   }
 
   /** Reads StreamTicks(startTick) until `count` messages, the server ends it, or nothing comes for idleMs. */
@@ -87,7 +92,10 @@ export class TestClient {
   }
 
   async getStatus() {
-    return fromBinary(GetStatusResponseSchema, await this.unary("getStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema))));
+    return fromBinary(
+      GetStatusResponseSchema,
+      await this.unary("getStatus", toBinary(GetStatusRequestSchema, create(GetStatusRequestSchema))),
+    );
   }
 
   async getChainState(tickLimit: number) {

@@ -42,7 +42,10 @@ async function readWith(runtime: string) {
   const proc = Bun.spawn([runtime, script, simulator.address, F.toString(), String(COUNT)], { stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-  return stdout.trim().split("\n").map((line) => JSON.parse(line));
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
 }
 
 for (const runtime of ["node", "bun"]) {

@@ -166,7 +166,16 @@ test("hostile stream faults: RESOURCE_EXHAUSTED once, ticks renumbered 2^64-2 an
   expect(tickNumbers(first.messages)).toEqual(range(F, F + 4n));
   const second = await client.stream(F + 5n, { idleMs: 500 });
   const numbers = second.messages.map((bytes) => (bytes[0] === 0xff ? "junk" : decodeTick(bytes).tickNumber));
-  expect(numbers).toEqual([...range(F + 5n, F + 9n), 2n ** 64n - 2n, 2n ** 64n - 1n, ...range(F + 10n, F + 14n), "junk", "junk", "junk", ...range(F + 15n, F + 19n)]);
+  expect(numbers).toEqual([
+    ...range(F + 5n, F + 9n),
+    2n ** 64n - 2n,
+    2n ** 64n - 1n,
+    ...range(F + 10n, F + 14n),
+    "junk",
+    "junk",
+    "junk",
+    ...range(F + 15n, F + 19n),
+  ]);
   expect(second.messages.filter((bytes) => bytes[0] === 0xff).every((bytes) => bytes.byteLength === 64 * 1024)).toBe(true);
   const leapt = decodeTick(second.messages[6]!);
   expect({ ...leapt, tickNumber: F + 9n }).toEqual(simulator.tick(F + 9n));

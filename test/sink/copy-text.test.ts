@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
 import { copyBytea, copyRow, copyText, copyTimestamp } from "../../src/sink/copy-text.ts";
 import { freshDatabase } from "../support/postgres.ts";
+import { openSql } from "../support/processes.ts";
 
-const sql = postgres(await freshDatabase(), { max: 1, onnotice: () => {} });
+const sql = openSql(await freshDatabase());
 afterAll(() => sql.end());
 
 const hostile = [
@@ -35,7 +35,9 @@ test("hostile strings, bytes and timestamps round-trip through a real COPY", asy
   await sql`CREATE TABLE hostile (i int, s text, b bytea, t timestamptz)`;
   const bytes = new Uint8Array(256).map((_, i) => i);
   const stamp = 1768028416704159n;
-  const rows = hostile.map((s, i) => copyRow([String(i), copyText(s), copyBytea(bytes.subarray(i)), copyTimestamp(stamp + BigInt(i))])).join("");
+  const rows = hostile
+    .map((s, i) => copyRow([String(i), copyText(s), copyBytea(bytes.subarray(i)), copyTimestamp(stamp + BigInt(i))]))
+    .join("");
   await sql.begin(async (tx) => {
     const w = await tx`COPY hostile (i, s, b, t) FROM STDIN`.writable();
     w.write(rows);

@@ -6,13 +6,11 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { certificateHint, connectDatabase } from "../../src/sink/database.ts";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint } from "../support/ingester.ts";
+import { cli, openSql, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { freshDatabase, startPostgres } from "../support/postgres.ts";
-import { cli } from "../support/cli.ts";
 
 const fixtures = join(import.meta.dir, "../fixtures/tls");
 const CA = join(fixtures, "ca.pem");
@@ -40,14 +38,19 @@ function postgresUser() {
 
 const server = await startPostgres({
   flags: [
-    "-c", "ssl=on",
-    "-c", `ssl_cert_file=${join(files, "server.pem")}`,
-    "-c", `ssl_key_file=${join(files, "server.key")}`,
-    "-c", `hba_file=${join(files, "pg_hba.conf")}`,
-    "-c", "listen_addresses=127.0.0.1,127.0.0.2",
+    "-c",
+    "ssl=on",
+    "-c",
+    `ssl_cert_file=${join(files, "server.pem")}`,
+    "-c",
+    `ssl_key_file=${join(files, "server.key")}`,
+    "-c",
+    `hba_file=${join(files, "pg_hba.conf")}`,
+    "-c",
+    "listen_addresses=127.0.0.1,127.0.0.2",
   ],
 });
-const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+const admin = openSql(server.url);
 await admin`CREATE ROLE cleartext LOGIN PASSWORD 'cleartext-pw'`;
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -110,20 +113,29 @@ test("when verifying, a request for the password in cleartext is refused", async
 }, 30_000);
 
 test("a CA file that cannot be read is named in the error", () => {
-  expect(() => connectDatabase(urlOf("127.0.0.1", "sslmode=verify-full"), { statementTimeoutMs: 1_000, caFile: "/nonexistent/ca.pem" })).toThrow(
-    "cannot read the database's CA file /nonexistent/ca.pem (DATABASE_CA_FILE)",
-  );
+  expect(() =>
+    connectDatabase(urlOf("127.0.0.1", "sslmode=verify-full"), { statementTimeoutMs: 1_000, caFile: "/nonexistent/ca.pem" }),
+  ).toThrow("cannot read the database's CA file /nonexistent/ca.pem (DATABASE_CA_FILE)");
 });
 
 test("the ingester writes over verify-full with DATABASE_CA_FILE, and refuses to start on a wrong host name", async () => {
   const plain = await migratedDatabase(server.url);
   const db = new URL(plain);
-  const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST, stopAt: FIRST + 1999n, seed: 5, genesisTime: 1_768_028_416_704_159n }));
+  const sim = await startSimulator(
+    simulatorDefaults({ rate: 0, firstTick: FIRST, stopAt: FIRST + 1999n, seed: 5, genesisTime: 1_768_028_416_704_159n }),
+  );
   cleanup.push(() => sim.stop());
   const env = (host: string) => {
     db.hostname = host;
     db.search = "?sslmode=verify-full";
-    return { CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: db.toString(), DATABASE_CA_FILE: CA, START_TICK: FIRST.toString(), WORKER_COUNT: "2", SERVICE_NAME: "tls-db" };
+    return {
+      CONTINUUM_GRPC_URL: sim.address,
+      DATABASE_URL: db.toString(),
+      DATABASE_CA_FILE: CA,
+      START_TICK: FIRST.toString(),
+      WORKER_COUNT: "2",
+      SERVICE_NAME: "tls-db",
+    };
   };
 
   const wrongHost = spawnIngester(env("127.0.0.2"));

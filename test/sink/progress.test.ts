@@ -1,10 +1,10 @@
 // The checkpoint and the committed ranges against a real PostgreSQL server: only the current
 // writer (the lease's epoch) may move the checkpoint or delete ranges.
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { initCheckpoint, loadProgress, saveCheckpoint } from "../../src/sink/progress.ts";
 import { migratedDatabase } from "../support/database.ts";
+import { openSql } from "../support/processes.ts";
 
 const DATABASE = { statementTimeoutMs: 10_000 };
 const STREAM = "progress";
@@ -18,7 +18,7 @@ const acquire = (db: string, holder: string) =>
 
 test("a deposed writer can neither move the checkpoint nor delete the new writer's ranges", async () => {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   cleanup.push(() => sql.end());
   const deposed = await acquire(db, "deposed");
   expect(await initCheckpoint(sql, STREAM, deposed.epoch, 100n)).toBe(100n);
@@ -29,7 +29,13 @@ test("a deposed writer can neither move the checkpoint nor delete the new writer
   await sql`INSERT INTO ingest_ranges (stream, first_tick, last_tick) VALUES (${STREAM}, 100, 149), (${STREAM}, 150, 199)`;
 
   await expect(saveCheckpoint(sql, STREAM, deposed.epoch, 200n)).rejects.toThrow(FencedOut);
-  expect(await loadProgress(sql, STREAM)).toEqual({ nextTick: 100n, committedAhead: [[100n, 149n], [150n, 199n]] });
+  expect(await loadProgress(sql, STREAM)).toEqual({
+    nextTick: 100n,
+    committedAhead: [
+      [100n, 149n],
+      [150n, 199n],
+    ],
+  });
 
   await saveCheckpoint(sql, STREAM, current.epoch, 150n);
   expect(await loadProgress(sql, STREAM)).toEqual({ nextTick: 150n, committedAhead: [[150n, 199n]] });
@@ -37,7 +43,7 @@ test("a deposed writer can neither move the checkpoint nor delete the new writer
 
 test("a deposed writer cannot set a first checkpoint", async () => {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   cleanup.push(() => sql.end());
   const deposed = await acquire(db, "deposed");
   await deposed.release();
@@ -49,10 +55,14 @@ test("a deposed writer cannot set a first checkpoint", async () => {
 
 test("the checkpoint and the ranges are read in one snapshot, even when a checkpoint is saved between the two reads", async () => {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
-  const other = postgres(db, { max: 1, onnotice: () => {} });
-  const watcher = postgres(db, { max: 1, onnotice: () => {} });
-  cleanup.push(() => sql.end(), () => other.end(), () => watcher.end());
+  const sql = openSql(db);
+  const other = openSql(db);
+  const watcher = openSql(db);
+  cleanup.push(
+    () => sql.end(),
+    () => other.end(),
+    () => watcher.end(),
+  );
   const writer = await acquire(db, "writer");
   cleanup.push(() => writer.release());
   await initCheckpoint(sql, STREAM, writer.epoch, 100n);
@@ -73,7 +83,9 @@ test("the checkpoint and the ranges are read in one snapshot, even when a checkp
   await isLocked;
   const loading = loadProgress(sql, STREAM);
   for (let waited = 0; ; waited += 20) {
-    const [row] = await watcher.unsafe(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ingest_ranges%'`).catch(() => [{ n: 0 }]);
+    const [row] = await watcher
+      .unsafe(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ingest_ranges%'`)
+      .catch(() => [{ n: 0 }]);
     if ((row as { n: number }).n > 0 || waited > 5_000) break;
     await Bun.sleep(20);
   }
@@ -82,7 +94,13 @@ test("the checkpoint and the ranges are read in one snapshot, even when a checkp
   const progress = await loading;
   // Either state is a consistent one; an old checkpoint without its ranges would ingest 100..199 again.
   expect([JSON.stringify(progress, (_k, v) => (typeof v === "bigint" ? String(v) : v))]).toContainAnyValues([
-    JSON.stringify({ nextTick: "100", committedAhead: [["100", "149"], ["150", "199"]] }),
+    JSON.stringify({
+      nextTick: "100",
+      committedAhead: [
+        ["100", "149"],
+        ["150", "199"],
+      ],
+    }),
     JSON.stringify({ nextTick: "200", committedAhead: [] }),
   ]);
 }, 30_000);

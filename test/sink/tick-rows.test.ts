@@ -12,7 +12,14 @@ function validTick(): Tick {
     vdfProof: { input: "01".repeat(32), output: "02".repeat(32), proof: "03".repeat(32), iterations: 1_000_000n },
     transactions: [
       {
-        transaction: { txId: "id\twith\ttabs", payload: new Uint8Array([0, 1, 2]), signature: new Uint8Array([9]), publicKey: new Uint8Array([8]), nonce: 9007199254740993n, timestamp: 1n },
+        transaction: {
+          txId: "id\twith\ttabs",
+          payload: new Uint8Array([0, 1, 2]),
+          signature: new Uint8Array([9]),
+          publicKey: new Uint8Array([8]),
+          nonce: 9007199254740993n,
+          timestamp: 1n,
+        },
         sequenceNumber: 0n,
         txHash: "ef".repeat(32),
         ingestionTimestamp: 2n,
@@ -46,18 +53,25 @@ test("each invalid field is rejected with a reason naming it", () => {
   expect(rejection((t) => (t.tickNumber = 0n))).toEqual({ code: "zero_tick_number", detail: "tick_number is 0" });
   expect(rejection((t) => (t.vdfProof = undefined))).toEqual({ code: "missing_vdf_proof", detail: "vdf_proof is missing" });
   expect(rejection((t) => (t.vdfProof!.output = ""))).toEqual({ code: "missing_vdf_proof", detail: "vdf_proof.output is empty" });
-  expect(rejection((t) => (t.transactions[0]!.txHash = ""))).toEqual({ code: "invalid_transaction", detail: "transactions[0].tx_hash is empty" });
-  // 64 hex characters is the wire contract; a 24,000-character one is refused by the index (54000).
+  expect(rejection((t) => (t.transactions[0]!.txHash = ""))).toEqual({
+    code: "invalid_transaction",
+    detail: "transactions[0].tx_hash is empty",
+  });
+  // 64 hex characters is the sequencer's hash (SHA-256 in hex); a 24,000-character one is refused by the index (54000).
   expect(rejection((t) => (t.transactions[0]!.txHash = "a".repeat(24_000)))).toEqual({
     code: "invalid_transaction",
     detail: "transactions[0].tx_hash is not 64 hexadecimal characters (24000 characters)",
   });
-  expect(rejection((t) => (t.transactions[0]!.txHash = "zz".repeat(32))).detail).toBe("transactions[0].tx_hash is not 64 hexadecimal characters (64 characters)");
+  expect(rejection((t) => (t.transactions[0]!.txHash = "zz".repeat(32))).detail).toBe(
+    "transactions[0].tx_hash is not 64 hexadecimal characters (64 characters)",
+  );
   expect(rejection((t) => (t.transactions[0]!.transaction!.signature = new Uint8Array()))).toEqual({
     code: "invalid_transaction",
     detail: "transactions[0].transaction.signature is empty",
   });
-  expect(rejection((t) => (t.transactions[0]!.transaction!.publicKey = new Uint8Array())).detail).toBe("transactions[0].transaction.public_key is empty");
+  expect(rejection((t) => (t.transactions[0]!.transaction!.publicKey = new Uint8Array())).detail).toBe(
+    "transactions[0].transaction.public_key is empty",
+  );
   expect(rejection((t) => (t.transactions[0]!.transaction = undefined)).detail).toBe("transactions[0].transaction is missing");
   expect(rejection((t) => (t.transactions[0]!.transaction!.txId = "nul\0here"))).toEqual({
     code: "nul_in_text",

@@ -10,6 +10,7 @@ import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { commitBatch, resolveAttempt, writeBatch, type Attempt, type CommitOptions } from "../../src/sink/timescale-writer.ts";
 import { startCuttingProxy } from "../support/cutting-proxy.ts";
 import { migratedDatabase } from "../support/database.ts";
+import { openSql } from "../support/processes.ts";
 
 const DATABASE = { statementTimeoutMs: 10_000 };
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -19,9 +20,12 @@ afterAll(async () => {
 
 async function setUp(stream: string) {
   const db = await migratedDatabase();
-  const sql = postgres(db, { max: 1, onnotice: () => {} });
+  const sql = openSql(db);
   const lease = await Lease.acquire(db, DATABASE, { stream, signal: new AbortController().signal, onStandby: () => {}, onLost: () => {} });
-  cleanup.push(() => sql.end(), () => lease.release());
+  cleanup.push(
+    () => sql.end(),
+    () => lease.release(),
+  );
   return { db, sql, lease };
 }
 
@@ -37,7 +41,21 @@ const tickBytes = (n: bigint, txHash?: string) =>
       transactions:
         txHash === undefined
           ? []
-          : [{ sequenceNumber: 0n, txHash, ingestionTimestamp: 1n, transaction: { txId: "t", payload: new Uint8Array([1]), signature: new Uint8Array([2]), publicKey: new Uint8Array([3]), nonce: 1n, timestamp: 1n } }],
+          : [
+              {
+                sequenceNumber: 0n,
+                txHash,
+                ingestionTimestamp: 1n,
+                transaction: {
+                  txId: "t",
+                  payload: new Uint8Array([1]),
+                  signature: new Uint8Array([2]),
+                  publicKey: new Uint8Array([3]),
+                  nonce: 1n,
+                  timestamp: 1n,
+                },
+              },
+            ],
     }),
   );
 
@@ -76,13 +94,24 @@ test("a tick the database refuses becomes a reject; the rest of its batch commit
     [13n, 15n],
   ]);
   const stored = await sql`SELECT tick_number::int AS n, batch_hash FROM ticks ORDER BY 1`;
-  expect(stored.map((r) => `${r.n}:${r.batch_hash}`)).toEqual(["10:" + "ab".repeat(32), "11:" + "ab".repeat(32), "12:x", "13:" + "ab".repeat(32), "14:" + "ab".repeat(32), "15:" + "ab".repeat(32)]);
+  expect(stored.map((r) => `${r.n}:${r.batch_hash}`)).toEqual([
+    "10:" + "ab".repeat(32),
+    "11:" + "ab".repeat(32),
+    "12:x",
+    "13:" + "ab".repeat(32),
+    "14:" + "ab".repeat(32),
+    "15:" + "ab".repeat(32),
+  ]);
   const [reject] = await sql`SELECT tick_number::int AS n, reason, length(raw) AS bytes FROM tick_rejects`;
   expect(reject!.n).toBe(12);
   expect(reject!.reason).toStartWith("database_refused: duplicate key value violates unique constraint");
   expect(reject!.bytes).toBe(tickBytes(12n).byteLength);
   const ranges = await sql`SELECT first_tick::int AS f, last_tick::int AS l FROM ingest_ranges ORDER BY 1`;
-  expect(ranges.map((r) => [r.f, r.l])).toEqual([[10, 11], [12, 12], [13, 15]]);
+  expect(ranges.map((r) => [r.f, r.l])).toEqual([
+    [10, 11],
+    [12, 12],
+    [13, 15],
+  ]);
 }, 30_000);
 
 test("a program limit (SQLSTATE class 54) is the row's fault: the tick is isolated at once and kept as a reject", async () => {
@@ -136,7 +165,7 @@ test("each failed attempt is reported as it happens, with the batch it belongs t
   const { db, lease } = await setUp("w");
   const proxy = await startCuttingProxy(db);
   cleanup.push(() => proxy.stop());
-  const viaProxy = postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const viaProxy = openSql(proxy.url);
   cleanup.push(() => viaProxy.end({ timeout: 0 }));
   proxy.rule = { statement: "begin", when: "before" };
   const seen: string[] = [];
@@ -147,7 +176,7 @@ test("each failed attempt is reported as it happens, with the batch it belongs t
         seen.push(`${attempt}:${batch.batchId}:${batch.first}-${batch.last}`);
         if (attempt === 3) proxy.rule = undefined;
       },
-      renew: () => postgres(proxy.url, { max: 1, onnotice: () => {} }),
+      renew: () => openSql(proxy.url),
     },
   });
   await writing;
@@ -158,7 +187,7 @@ test("a commit whose answer was lost is not written twice, even for a batch with
   const { db, sql, lease } = await setUp("w");
   const proxy = await startCuttingProxy(db);
   cleanup.push(() => proxy.stop());
-  const viaProxy = postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const viaProxy = openSql(proxy.url);
   cleanup.push(() => viaProxy.end({ timeout: 0 }));
   const builder = new BatchBuilder();
   builder.addReject({ code: "undecodable", detail: "not a valid Tick message", rawBase64: "AAEC" });
@@ -180,7 +209,7 @@ test("a deposed writer whose attempts failed does not take the new writer's rang
   cleanup.push(() => proxy.stop());
   // The old writer's connection breaks at every transaction's start, as in a partition.
   proxy.rule = { statement: "begin", when: "before" };
-  const connect = () => postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const connect = () => openSql(proxy.url);
   let outcome: string | undefined;
   const old = commitBatch(connect(), stream, lease.epoch, batchOf(100n, 119n), {
     attemptTimeoutMs: 20_000,
@@ -192,7 +221,13 @@ test("a deposed writer whose attempts failed does not take the new writer's rang
   while (proxy.cuts < 1) await Bun.sleep(20);
   // The old writer's lock is gone; a standby takes over and commits a batch starting at tick 100.
   await lease.release();
-  const standby = await Lease.acquire(db, DATABASE, { stream, holder: "standby", signal: new AbortController().signal, onStandby: () => {}, onLost: () => {} });
+  const standby = await Lease.acquire(db, DATABASE, {
+    stream,
+    holder: "standby",
+    signal: new AbortController().signal,
+    onStandby: () => {},
+    onLost: () => {},
+  });
   cleanup.push(() => standby.release());
   await writeBatch(sql, stream, standby.epoch, batchOf(100n, 104n));
   const cutsAfterTakeover = proxy.cuts;
@@ -207,10 +242,12 @@ test("while the previous attempt's outcome cannot be learnt, nothing is written 
   const proxy = await startCuttingProxy(db);
   cleanup.push(() => proxy.stop());
   // A client on which the question itself fails with an ERROR answer (as a missing privilege would).
-  await sql.unsafe(`CREATE FUNCTION public.txid_status(bigint) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'permission denied for function txid_status'; END $$`);
+  await sql.unsafe(
+    `CREATE FUNCTION public.txid_status(bigint) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'permission denied for function txid_status'; END $$`,
+  );
   const refusing = postgres(db, { max: 1, onnotice: () => {}, connection: { search_path: "public, pg_catalog" } });
   cleanup.push(() => refusing.end());
-  const connect = () => postgres(proxy.url, { max: 1, onnotice: () => {} });
+  const connect = () => openSql(proxy.url);
   proxy.rule = { statement: "commit", when: "after" };
   const errors: string[] = [];
   const committed = await commitBatch(connect(), "w", lease.epoch, batchOf(70n, 79n), {
@@ -240,7 +277,12 @@ test("after a server restart a reused transaction id is not taken for the attemp
     return tx`SELECT txid_current()::text AS xid, now()::text AS started_at`;
   });
   const batch = batchOf(90n, 91n);
-  const beforeRestart = { xid: other!.xid as string, pid: 1, serverStartedAt: "2000-01-01 00:00:00+00", startedAt: "2000-01-01 00:00:01+00" };
+  const beforeRestart = {
+    xid: other!.xid as string,
+    pid: 1,
+    serverStartedAt: "2000-01-01 00:00:00+00",
+    startedAt: "2000-01-01 00:00:01+00",
+  };
   expect(await resolveAttempt(sql, "w", batch, beforeRestart)).toBe(false);
   // The attempt's own rows, written in its transaction, do answer.
   await writeBatch(sql, "w", lease.epoch, batch);
@@ -250,13 +292,14 @@ test("after a server restart a reused transaction id is not taken for the attemp
 
 test("an attempt whose transaction is still running (its session not yet noticed dead) is ended before it is judged", async () => {
   const { db, sql } = await setUp("w");
-  const stale = postgres(db, { max: 1, onnotice: () => {} });
+  const stale = openSql(db);
   cleanup.push(() => stale.end({ timeout: 0 }));
   let noted!: (attempt: Attempt) => void;
   const attempt = new Promise<Attempt>((resolve) => (noted = resolve));
   const running = stale
     .begin(async (tx) => {
-      const [me] = await tx`SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS s, now()::text AS t`;
+      const [me] =
+        await tx`SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, pg_postmaster_start_time()::text AS s, now()::text AS t`;
       noted({ xid: me!.xid, pid: me!.pid, serverStartedAt: me!.s, startedAt: me!.t });
       await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick) VALUES ('w', 95, 96)`;
       await Bun.sleep(60_000); // the commit would come later, if the session were let live
@@ -274,7 +317,13 @@ test("an attempt whose transaction is still running (its session not yet noticed
 test("a one-tick batch whose gap an earlier run already recorded commits, instead of being retried for ever", async () => {
   const { sql, lease } = await setUp("w");
   await sql`INSERT INTO tick_gaps (stream, first_tick, last_tick, reason) VALUES ('w', 40, 40, 'recorded by an earlier run')`;
-  const batch = new BatchBuilder().finish({ batchId: 2, first: "40", last: "40", gaps: [{ first: "40", last: "40", reason: "not in the stream" }], chainBreaks: [] });
+  const batch = new BatchBuilder().finish({
+    batchId: 2,
+    first: "40",
+    last: "40",
+    gaps: [{ first: "40", last: "40", reason: "not in the stream" }],
+    chainBreaks: [],
+  });
   const retries: unknown[] = [];
   const committed = await commitBatch(sql, "w", lease.epoch, batch, options(sql, retries, 2));
   expect(committed.length).toBe(1);

@@ -14,7 +14,13 @@ test("peekTick agrees with the generated decoder on simulated ticks, hostile one
       firstTick: first,
       txRatio: 0.5,
       txsPerTick: 3,
-      faults: { hostile: [{ tick: first + 1n, kind: "max-nonce" }, { tick: first + 2n, kind: "tabs" }], invalid: [{ tick: first + 3n, kind: "no-vdf" }] },
+      faults: {
+        hostile: [
+          { tick: first + 1n, kind: "max-nonce" },
+          { tick: first + 2n, kind: "tabs" },
+        ],
+        invalid: [{ tick: first + 3n, kind: "no-vdf" }],
+      },
     }),
   );
   try {
@@ -22,7 +28,12 @@ test("peekTick agrees with the generated decoder on simulated ticks, hostile one
       const bytes = sim.tickBytes(n);
       const peeked = peekTick(bytes);
       const decoded = fromBinary(TickSchema, bytes);
-      expect({ n: peeked.tickNumber, timestamp: peeked.timestamp, output: text.decode(peeked.output), previous: text.decode(peeked.previousOutput) }).toEqual({
+      expect({
+        n: peeked.tickNumber,
+        timestamp: peeked.timestamp,
+        output: text.decode(peeked.output),
+        previous: text.decode(peeked.previousOutput),
+      }).toEqual({
         n: decoded.tickNumber,
         timestamp: decoded.timestamp,
         output: decoded.vdfProof?.output ?? "",
@@ -41,7 +52,13 @@ test("tick numbers keep every bit up to 2^64-1", () => {
 });
 
 test("bytes that are not a Tick are refused", () => {
-  for (const bytes of [[0x08], [0x12, 0x05, 0x01], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x0f], [0x00]]) {
+  for (const bytes of [
+    [0x08],
+    [0x12, 0x05, 0x01],
+    [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+    [0x0f],
+    [0x00],
+  ]) {
     expect(() => peekTick(new Uint8Array(bytes))).toThrow();
   }
 });
@@ -49,7 +66,9 @@ test("bytes that are not a Tick are refused", () => {
 test("a message that says its number twice, or under another wire type, is refused: it could be filed under one number and stored under another", async () => {
   const first = 51_548_050_841n;
   const n = first + 10n;
-  const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: first, faults: { hostile: [{ tick: n, kind: "two-numbers" }] } }));
+  const sim = await startSimulator(
+    simulatorDefaults({ rate: 0, firstTick: first, faults: { hostile: [{ tick: n, kind: "two-numbers" }] } }),
+  );
   try {
     const bytes = sim.tickBytes(n);
     expect(fromBinary(TickSchema, bytes).tickNumber).toBe(n - 1n); // what a Worker would store it as
@@ -57,7 +76,10 @@ test("a message that says its number twice, or under another wire type, is refus
   } finally {
     await sim.stop();
   }
-  const twice = new Uint8Array([...toBinary(TickSchema, create(TickSchema, { tickNumber: 100n })), ...toBinary(TickSchema, create(TickSchema, { tickNumber: 99n }))]);
+  const twice = new Uint8Array([
+    ...toBinary(TickSchema, create(TickSchema, { tickNumber: 100n })),
+    ...toBinary(TickSchema, create(TickSchema, { tickNumber: 99n })),
+  ]);
   expect(fromBinary(TickSchema, twice).tickNumber).toBe(99n);
   expect(() => peekTick(twice)).toThrow("field 1 (tick_number) appears twice");
   const proof = (output: string) => toBinary(TickSchema, create(TickSchema, { tickNumber: 5n, vdfProof: { output } }));

@@ -8,7 +8,12 @@ export const BINARY = join(root, "bin/tick-ingester");
 
 function newestSource(): number {
   const files = readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" }).map((f) => join(root, "src", f));
-  const inputs = [...files, ...readdirSync(join(root, "schema")).map((f) => join(root, "schema", f)), join(root, "scripts/build.ts"), join(root, "bun.lock")];
+  const inputs = [
+    ...files,
+    ...readdirSync(join(root, "schema")).map((f) => join(root, "schema", f)),
+    join(root, "scripts/build.ts"),
+    join(root, "bun.lock"),
+  ];
   return Math.max(...inputs.map((f) => statSync(f).mtimeMs));
 }
 

@@ -1,9 +1,8 @@
 // The pieces of an end-to-end pipeline test: the simulator in this process, the ingester as a
 // separate process, a graceful stop, and the tick-by-tick check of the database against the stream.
 import { expect } from "bun:test";
-import postgres from "postgres";
 import { simulatorDefaults, startSimulator, type Faults, type Simulator } from "../../src/simulator/index.ts";
-import { spawnIngester, type IngesterProcess } from "./ingester.ts";
+import { query, spawnIngester, waitUntilStarted, type IngesterProcess } from "./processes.ts";
 import { verifyTicks } from "./verify.ts";
 
 export const FIRST = 51_548_050_841n;
@@ -59,20 +58,10 @@ export class PipelineParts {
 
 export async function stopGracefully(proc: IngesterProcess) {
   // A signal before the process has set up its handlers would end it as a signal does.
-  const deadline = Date.now() + 30_000;
-  while (!proc.output().includes("Ingester started") && proc.proc.exitCode === null && Date.now() < deadline) await Bun.sleep(50);
+  await waitUntilStarted(proc).catch(() => {}); // an ingester that never started is reported by its exit code below
   proc.proc.kill("SIGTERM");
   const code = await proc.exited;
   expect({ code, output: code === 0 ? "" : proc.output() }).toEqual({ code: 0, output: "" });
-}
-
-export async function query<T>(databaseUrl: string, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    return await run(sql);
-  } finally {
-    await sql.end();
-  }
 }
 
 /** The database against the simulator's ticks FIRST .. FIRST+count-1. */

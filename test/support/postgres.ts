@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { redactUrl } from "../../src/config/values.ts";
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgresServer } from "../../src/dev/embedded-postgres.ts";
 import { probeDatabase } from "../../src/ops/probe-database.ts";
+import { openSql } from "./processes.ts";
 
 export { freePort };
 
@@ -55,7 +56,7 @@ const CONNECT_TIMEOUT_SECONDS = 5;
 /** The URL `variable` gives, once it is known to reach a server where the tests can create databases. */
 export async function checkTestServer(variable: string, url: string): Promise<string> {
   const problem = await (async () => {
-    let sql;
+    let sql: postgres.Sql | undefined;
     try {
       sql = postgres(url, { max: 1, connect_timeout: CONNECT_TIMEOUT_SECONDS, onnotice: () => {} });
     } catch (error) {
@@ -82,7 +83,7 @@ let counter = 0;
 /** A new, empty database on the test server; returns its URL. */
 export async function freshDatabase(adminUrl = testServerUrl()): Promise<string> {
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const sql = openSql(adminUrl);
   try {
     await sql.unsafe(`CREATE DATABASE ${name}`);
   } finally {

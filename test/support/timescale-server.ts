@@ -57,7 +57,9 @@ export function ensureTimescaleInstalled(clone = repoRoot, needed = INSTALLED_FI
   }
   const install = Bun.spawnSync([...(asRoot ? [] : ["sudo", "-n"]), "bash", script], { stdout: "pipe", stderr: "pipe" });
   if (install.exitCode !== 0) {
-    throw new Error(`${asRoot ? "" : "sudo -n "}bash ${script} failed (exit ${install.exitCode}) installing TimescaleDB:\n${install.stdout}${install.stderr}`);
+    throw new Error(
+      `${asRoot ? "" : "sudo -n "}bash ${script} failed (exit ${install.exitCode}) installing TimescaleDB:\n${install.stdout}${install.stderr}`,
+    );
   }
 }
 
@@ -120,7 +122,9 @@ export async function startTimescaleServer(options: TimescaleServerOptions = {})
   } catch (error) {
     guard.kill();
     rmSync(folder, { recursive: true, force: true });
-    throw new Error(`the TimescaleDB test server (PostgreSQL 15 in ${dataDir}) did not start: ${(error as Error).message}${mismatchHint(log)}`);
+    throw new Error(
+      `the TimescaleDB test server (PostgreSQL 15 in ${dataDir}) did not start: ${(error as Error).message}${mismatchHint(log)}`,
+    );
   }
   return {
     ...server,

@@ -1,10 +1,6 @@
-// TimescaleDB for tests: a database of its own on a real TimescaleDB server (timescale-server.ts).
-// The server starts with the first database asked for and serves the ones after it; once none is
-// left for a moment it stops, so that a script using it can exit. The extension is available and
-// preloaded but not yet created in the database: migrate does that.
-import postgres from "postgres";
 import { freshDatabase, type TestPostgres } from "./postgres.ts";
 import { startTimescaleServer } from "./timescale-server.ts";
+import { openSql } from "./processes.ts";
 
 export interface TestTimescale {
   url: string;
@@ -39,7 +35,7 @@ export async function startTimescale(): Promise<TestTimescale> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      const sql = postgres(admin, { max: 1, onnotice: () => {} });
+      const sql = openSql(admin);
       try {
         await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {

@@ -57,7 +57,9 @@ async function verifyWindow(sql: postgres.Sql, expected: (n: bigint) => Tick, fi
     for (const r of rows) map.set(r.n, [...(map.get(r.n) ?? []), r]);
     return map;
   };
-  const tickRows = group(ticks as unknown as Array<{ n: string; t: string; batch_hash: string; previous_output: string; transaction_count: number }>);
+  const tickRows = group(
+    ticks as unknown as Array<{ n: string; t: string; batch_hash: string; previous_output: string; transaction_count: number }>,
+  );
   const proofRows = group(proofs as unknown as Array<{ n: string; input: string; output: string; proof: string; iterations: string }>);
   const txRows = group(txs as unknown as Array<{ n: string } & Record<string, string>>);
   const rejected = new Map(rejects.map((r) => [r.n as string, r.times as number]));

@@ -6,9 +6,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { migrate } from "../../src/schema/migrate.ts";
 import { simulatorDefaults, startSimulator, type Simulator } from "../../src/simulator/index.ts";
-import { cli } from "../support/cli.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/ingester.ts";
+import { cli, query, spawnIngester, waitForCheckpoint, waitUntilStarted, type IngesterProcess } from "../support/processes.ts";
 import { startTimescale } from "../support/timescale.ts";
 import { AboveCheckpoint, repairTicks } from "../../src/verify/repair.ts";
 import { servedOf } from "../../src/verify/served.ts";
@@ -23,15 +22,6 @@ const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
 });
-
-async function withSql<T>(url: string, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await run(sql);
-  } finally {
-    await sql.end();
-  }
-}
 
 interface Backend {
   name: string;
@@ -49,14 +39,15 @@ const backends: Backend[] = [
     async database() {
       const server = await startTimescale();
       cleanup.push(() => server.stop());
-      await withSql(server.url, (sql) => migrate(sql, { compressAfter: "1 day", retainFor: "3650 days" }));
+      await query(server.url, (sql) => migrate(sql, { compressAfter: "1 day", retainFor: "3650 days" }));
       return server.url;
     },
     daysAgo: 2,
     async settle(url) {
-      await withSql(url, async (sql) => {
+      await query(url, async (sql) => {
         for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-          const chunks = await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
+          const chunks =
+            await sql`SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks(${table}::regclass, older_than => interval '1 day') c`;
           expect(chunks.length).toBeGreaterThan(0);
         }
       });
@@ -94,7 +85,14 @@ async function simulator(backend: Backend, count: number, rate = 0, history = 10
 }
 
 function ingester(sim: Simulator, url: string): IngesterProcess {
-  const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: url, SERVICE_NAME: STREAM, START_TICK: FIRST.toString(), WORKER_COUNT: "2", BATCH_SIZE: "100" });
+  const proc = spawnIngester({
+    CONTINUUM_GRPC_URL: sim.address,
+    DATABASE_URL: url,
+    SERVICE_NAME: STREAM,
+    START_TICK: FIRST.toString(),
+    WORKER_COUNT: "2",
+    BATCH_SIZE: "100",
+  });
   cleanup.push(async () => {
     proc.proc.kill("SIGKILL");
     await proc.exited;
@@ -107,7 +105,7 @@ async function ingested(backend: Backend, count: number, history?: number) {
   const sim = await simulator(backend, count, 0, history);
   const proc = ingester(sim, url);
   await waitForCheckpoint(url, STREAM, at(count), 90_000, proc);
-  while (!proc.output().includes("Ingester started")) await Bun.sleep(50);
+  await waitUntilStarted(proc);
   proc.proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
   await backend.settle(url);
@@ -120,7 +118,8 @@ const verify = (sim: Simulator, url: string, args: string[] = []) =>
 /** Tick number → the problem kinds a report names for it. */
 function named(stdout: string): Record<string, string[]> {
   const kinds: Record<string, string[]> = {};
-  for (const [, tick, kind] of stdout.matchAll(/^tick (\d+): ([a-z_]+):/gm)) (kinds[tick!] ??= []).includes(kind!) || kinds[tick!]!.push(kind!);
+  for (const [, tick, kind] of stdout.matchAll(/^tick (\d+): ([a-z_]+):/gm))
+    (kinds[tick!] ??= []).includes(kind!) || kinds[tick!]!.push(kind!);
   return kinds;
 }
 
@@ -138,7 +137,7 @@ async function tamper(url: string, sim: Simulator) {
   const gapped = at(600);
   const forged = at(700);
   const extra = withTransactions(sim, 800);
-  await withSql(url, async (sql) => {
+  await query(url, async (sql) => {
     const n = (t: bigint) => t.toString();
     await sql`UPDATE ticks SET batch_hash = 'tampered' WHERE tick_number = ${n(changed)}::numeric`;
     await sql`DELETE FROM vdf_proofs WHERE tick_number = ${n(noProof)}::numeric`;
@@ -213,24 +212,40 @@ for (const backend of backends) {
       });
       const byGetTick = await verify(sim, url, ["--get-tick-only"]);
       expect({ code: byGetTick.code, problems: named(byGetTick.stdout) }).toEqual({ code: 1, problems: named(found.stdout) });
-      expect(found.stdout).toContain(`tick ${t.changed}: mismatch: ticks.batch_hash differs: stored "tampered", served "${sim.tick(t.changed).transactionBatchHash.slice(0, 10)}…`);
+      expect(found.stdout).toContain(
+        `tick ${t.changed}: mismatch: ticks.batch_hash differs: stored "tampered", served "${sim.tick(t.changed).transactionBatchHash.slice(0, 10)}…`,
+      );
       const json = await verify(sim, url, ["--output", "json"]);
       expect(json.code).toBe(1);
       const report = JSON.parse(json.stdout);
       expect(report).toMatchObject({ first: FIRST.toString(), last: at(count - 1).toString(), checked: count });
       expect(new Set(report.problems.map((p: { tick: string }) => p.tick)).size).toBe(14);
-      expect(report.problems).toContainEqual(expect.objectContaining({ tick: t.forged.toString(), kind: "mismatch", column: "vdf_proofs.output", stored: "forged", served: sim.tick(t.forged).vdfProof!.output }));
+      expect(report.problems).toContainEqual(
+        expect.objectContaining({
+          tick: t.forged.toString(),
+          kind: "mismatch",
+          column: "vdf_proofs.output",
+          stored: "forged",
+          served: sim.tick(t.forged).vdfProof!.output,
+        }),
+      );
 
       const repaired = await verify(sim, url, ["--repair"]);
-      expect({ code: repaired.code, stderr: repaired.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining("tick-ingester verify:") });
+      expect({ code: repaired.code, stderr: repaired.stderr }).toEqual({
+        code: 0,
+        stderr: expect.not.stringContaining("tick-ingester verify:"),
+      });
       expect(repaired.stdout).toContain("14 ticks repaired, 0 left as they are");
       const again = await verify(sim, url);
-      expect({ code: again.code, out: again.stdout }).toEqual({ code: 0, out: expect.stringContaining("2,997 stored as served, 3 rejected, 0 in gaps") });
-      const verdict = await withSql(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
+      expect({ code: again.code, out: again.stdout }).toEqual({
+        code: 0,
+        out: expect.stringContaining("2,997 stored as served, 3 rejected, 0 in gaps"),
+      });
+      const verdict = await query(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
       expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 3, rejected: 3, gaps: 0 });
-      const gaps = await withSql(url, (sql) => sql`SELECT first_tick::text AS f, last_tick::text AS l FROM tick_gaps ORDER BY 1`);
+      const gaps = await query(url, (sql) => sql`SELECT first_tick::text AS f, last_tick::text AS l FROM tick_gaps ORDER BY 1`);
       expect(gaps.map((g) => ({ ...g }))).toEqual([]);
-      const breaks = await withSql(url, (sql) => sql`SELECT tick_number::text AS n, previous_output FROM chain_breaks`);
+      const breaks = await query(url, (sql) => sql`SELECT tick_number::text AS n, previous_output FROM chain_breaks`);
       expect(breaks.map((b) => ({ ...b }))).toEqual([{ n: at(9).toString(), previous_output: sim.tick(at(9)).previousOutput }]);
     }, 240_000);
 
@@ -239,15 +254,18 @@ for (const backend of backends) {
       const url = await backend.database();
       const sim = await simulator(backend, count, 3000);
       const proc = ingester(sim, url);
-      const checkpoint = async () => BigInt((await withSql(url, (sql) => sql`SELECT next_tick::text AS n FROM ingest_checkpoints`))[0]!.n);
+      const checkpoint = async () => BigInt((await query(url, (sql) => sql`SELECT next_tick::text AS n FROM ingest_checkpoints`))[0]!.n);
       const runs = [];
       for (const reached of [3_000, 9_000]) {
         await waitForCheckpoint(url, STREAM, at(reached), 60_000, proc);
         // The cruellest ticks: the one just below the checkpoint, whose batch has only just committed.
         const top = (await checkpoint()) - 1n;
-        await withSql(url, async (sql) => {
+        await query(url, async (sql) => {
           for (const table of ["ticks", "vdf_proofs", "tick_transactions"]) {
-            await sql.unsafe(`DELETE FROM ${table} WHERE tick_number IN ($1::numeric, $2::numeric)`, [top.toString(), at(reached - 2000).toString()]);
+            await sql.unsafe(`DELETE FROM ${table} WHERE tick_number IN ($1::numeric, $2::numeric)`, [
+              top.toString(),
+              at(reached - 2000).toString(),
+            ]);
           }
           await sql`UPDATE vdf_proofs SET proof = 'tampered' WHERE tick_number = ${(top - 1n).toString()}::numeric`;
           // The last tick of verify's first window (5,000 ticks): its output is the next window's chain link.
@@ -256,17 +274,25 @@ for (const backend of backends) {
         const run = await verify(sim, url, ["--repair"]);
         expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.not.stringContaining("tick-ingester verify:") });
         const boundary = reached > 5000 ? { [at(4999).toString()]: ["mismatch"] } : {};
-        expect(named(run.stdout)).toEqual({ [top.toString()]: ["missing"], [(top - 1n).toString()]: ["mismatch"], [at(reached - 2000).toString()]: ["missing"], ...boundary });
+        expect(named(run.stdout)).toEqual({
+          [top.toString()]: ["missing"],
+          [(top - 1n).toString()]: ["mismatch"],
+          [at(reached - 2000).toString()]: ["missing"],
+          ...boundary,
+        });
         runs.push(run.stdout);
       }
       expect(proc.proc.exitCode).toBeNull(); // the ingester wrote on through both repairs
       await waitForCheckpoint(url, STREAM, at(count), 60_000, proc);
       proc.proc.kill("SIGTERM");
       expect(await proc.exited).toBe(0);
-      const verdict = await withSql(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
+      const verdict = await query(url, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, at(count - 1)));
       expect(verdict).toMatchObject({ lost: [], duplicated: [], mismatched: [], stored: count - 3, rejected: 3, gaps: 0 });
       const last = await verify(sim, url);
-      expect({ code: last.code, out: last.stdout }).toEqual({ code: 0, out: expect.stringContaining(`${(count - 3).toLocaleString("en-US")} stored as served`) });
+      expect({ code: last.code, out: last.stdout }).toEqual({
+        code: 0,
+        out: expect.stringContaining(`${(count - 3).toLocaleString("en-US")} stored as served`),
+      });
     }, 240_000);
   });
 }
@@ -280,7 +306,7 @@ describe("verify and the sequencer's history", () => {
       stdout: expect.stringContaining("1,000 stored as served, 3 rejected, 0 in gaps, 1,997 older than the sequencer's history"),
     });
     // Rejected ticks (+7, +30, +40) lie in the forgotten part: accounted for by their rows alone.
-    await withSql(url, (sql) => sql`DELETE FROM vdf_proofs WHERE tick_number = ${at(100).toString()}::numeric`);
+    await query(url, (sql) => sql`DELETE FROM vdf_proofs WHERE tick_number = ${at(100).toString()}::numeric`);
     for (const args of [[], ["--repair"]]) {
       const run = await verify(sim, url, args);
       expect({ code: run.code, problems: named(run.stdout) }).toEqual({ code: 1, problems: { [at(100).toString()]: ["half_written"] } });
@@ -298,14 +324,21 @@ describe("verify's arguments and reachability", () => {
       [["--from", "x"], env, '--from="x": expected a whole number'],
       [[], { ...env, SERVICE_NAME: "nobody" }, 'stream "nobody" (SERVICE_NAME) has no checkpoint'],
       [[], { ...env, CONTINUUM_GRPC_URL: "127.0.0.1:1" }, `GetTick(${FIRST}) failed 4 times`],
-      [[], { ...env, DATABASE_URL: "postgres://tick:s3cret@127.0.0.1:1/ticks" }, "cannot connect to the database at postgres://tick:***@127.0.0.1:1/ticks"],
+      [
+        [],
+        { ...env, DATABASE_URL: "postgres://tick:s3cret@127.0.0.1:1/ticks" },
+        "cannot connect to the database at postgres://tick:***@127.0.0.1:1/ticks",
+      ],
       [[], { CONTINUUM_GRPC_URL: sim.address }, "DATABASE_URL is required"],
     ];
     // Ticks before the chain's first: the sequencer has none of them, so nothing can settle them.
     const before = ["--from", (FIRST - 3n).toString(), "--to", at(9).toString()];
     for (const args of [before, [...before, "--repair"]]) {
       const run = await cli(["verify", ...args], env);
-      expect({ code: run.code, problems: named(run.stdout) }).toEqual({ code: 1, problems: Object.fromEntries([3n, 2n, 1n].map((d) => [(FIRST - d).toString(), ["lost"]])) });
+      expect({ code: run.code, problems: named(run.stdout) }).toEqual({
+        code: 1,
+        problems: Object.fromEntries([3n, 2n, 1n].map((d) => [(FIRST - d).toString(), ["lost"]])),
+      });
       if (args.includes("--repair")) expect(run.stdout).toContain("[not repaired: the sequencer cannot settle it]");
     }
     for (const [args, environment, message] of cases) {
@@ -317,9 +350,9 @@ describe("verify's arguments and reachability", () => {
     // A repair never writes at or above the checkpoint, where the ingester's batches may be in flight.
     const top = at(300);
     const served = new Map([[top, servedOf(top, sim.tickBytes(top))]]);
-    const refused = await withSql(url, (sql) => repairTicks(sql, STREAM, [top], served).catch((e: unknown) => e));
+    const refused = await query(url, (sql) => repairTicks(sql, STREAM, [top], served).catch((e: unknown) => e));
     expect(refused).toBeInstanceOf(AboveCheckpoint);
-    const [row] = await withSql(url, (sql) => sql`SELECT count(*)::int AS n FROM ticks WHERE tick_number = ${top.toString()}::numeric`);
+    const [row] = await query(url, (sql) => sql`SELECT count(*)::int AS n FROM ticks WHERE tick_number = ${top.toString()}::numeric`);
     expect(row!.n).toBe(0);
   }, 120_000);
 });

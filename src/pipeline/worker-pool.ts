@@ -4,7 +4,8 @@
 // OS threads: more threads than cores would only add memory (each is a JavaScript VM), while
 // more writers than cores keep more transactions in flight.
 import { availableParallelism } from "node:os";
-import { RecordType, type CommitReport, type LargeRecord, type LogReport, type RetryReport, type SinkSpec, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
+import type { CommitReport, RetryReport, SinkSpec } from "../sink/records.ts";
+import { RecordType, type LargeRecord, type LogReport, type WorkerInit, type WorkerReport } from "./batch-protocol.ts";
 import { createRing, RingWriter } from "./ring.ts";
 
 /**
@@ -16,8 +17,8 @@ const RING_BYTES = 4 << 20;
 
 /** In the compiled binary every module's URL is the binary's own, in a folder that stands for src/. */
 const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
-  ? new URL("./pipeline/worker.ts", import.meta.url).href
-  : new URL("./worker.ts", import.meta.url).href;
+  ? new URL("./pipeline/worker-thread.ts", import.meta.url).href
+  : new URL("./worker-thread.ts", import.meta.url).href;
 
 export interface WorkerHandlers {
   onCommit(report: CommitReport): void;
@@ -39,25 +40,17 @@ interface Member {
 export class WorkerPool {
   private readonly members: Member[] = [];
   /** Rejects when a Worker dies, so that nothing waits for one that will never answer. */
-  private readonly death: Promise<never>;
-  private died!: (reason: Error) => void;
+  private readonly death = Promise.withResolvers<never>();
 
   constructor(writers: number, sink: SinkSpec, handlers: WorkerHandlers) {
-    this.death = new Promise<never>((_, reject) => (this.died = reject));
-    this.death.catch(() => {});
+    this.death.promise.catch(() => {});
     const threads = Math.min(writers, availableParallelism());
     for (let index = 0; index < threads; index++) {
       const buffers = createRing(RING_BYTES);
       const worker = new Worker(WORKER_URL);
-      let markReady!: () => void;
-      let markStopped!: () => void;
-      const member: Member = {
-        worker,
-        ring: new RingWriter(buffers),
-        ready: new Promise((resolve) => (markReady = resolve)),
-        stopped: new Promise((resolve) => (markStopped = resolve)),
-        stopping: false,
-      };
+      const ready = Promise.withResolvers<void>();
+      const stopped = Promise.withResolvers<void>();
+      const member: Member = { worker, ring: new RingWriter(buffers), ready: ready.promise, stopped: stopped.promise, stopping: false };
       /** Why the Worker is exiting, when it said so first. */
       let failure: string | undefined;
       worker.onmessage = (event: MessageEvent<WorkerReport>) => {
@@ -66,15 +59,15 @@ export class WorkerPool {
         else if (report.type === "retry") handlers.onRetry(report, index);
         else if (report.type === "log") handlers.onLog(report, index);
         else if (report.type === "failed") failure = report.reason;
-        else if (report.type === "ready") markReady();
-        else markStopped();
+        else if (report.type === "ready") ready.resolve();
+        else stopped.resolve();
       };
       const onDeath = (reason: string) => {
-        this.died(new Error(`worker ${index} died: ${reason}`));
+        this.death.reject(new Error(`worker ${index} died: ${reason}`));
         handlers.onDeath(index, reason);
       };
       worker.addEventListener("close", () => {
-        markStopped();
+        stopped.resolve();
         if (!member.stopping || failure) onDeath(failure ?? "worker exited");
       });
       worker.onerror = (event) => onDeath(event.message);
@@ -89,7 +82,7 @@ export class WorkerPool {
   }
 
   ready(): Promise<void> {
-    return Promise.race([Promise.all(this.members.map((m) => m.ready)).then(() => {}), this.death]);
+    return Promise.race([Promise.all(this.members.map((m) => m.ready)).then(() => {}), this.death.promise]);
   }
 
   /** Sends a record to a Worker if it can be done at once; false if the caller must use send(). */
@@ -101,10 +94,10 @@ export class WorkerPool {
   /** Sends a record to a Worker, waiting while its ring is full; rejects once a Worker died (its ring would never drain). */
   async send(index: number, type: number, body: Uint8Array, wake = true): Promise<void> {
     const { ring, worker } = this.members[index]!;
-    if (body.byteLength <= ring.maxBody) return Promise.race([ring.write(type, body, wake), this.death]);
+    if (body.byteLength <= ring.maxBody) return Promise.race([ring.write(type, body, wake), this.death.promise]);
     // Too large for the ring: the record goes by message, and the ring keeps its place in order.
     worker.postMessage({ type: "large", recordType: type, body: body.slice() } satisfies LargeRecord);
-    await Promise.race([ring.write(RecordType.Large, new Uint8Array(0), wake), this.death]);
+    await Promise.race([ring.write(RecordType.Large, new Uint8Array(0), wake), this.death.promise]);
   }
 
   /** Closes the rings and waits for the Workers to commit what they hold; true if they did in time. */

@@ -1,6 +1,7 @@
 // The one place that sees ticks in stream order: it recognises repeated and older ticks, gaps in
 // the numbering, ticks already committed before a restart, and breaks in the VDF chain.
 // It decides; the ingester acts (fetching gaps, batching, dropping repeats).
+import type { ChainBreak } from "../sink/records.ts";
 import type { PeekedTick } from "../source/tick-peek.ts";
 
 export type Decision =
@@ -8,12 +9,6 @@ export type Decision =
   | { kind: "repeat" }
   | { kind: "committed" }
   | { kind: "gap"; first: bigint; last: bigint };
-
-export interface ChainBreak {
-  tickNumber: bigint;
-  expected: string;
-  got: string;
-}
 
 const decoder = new TextDecoder();
 
@@ -23,20 +18,27 @@ export function sameBytes(a: Uint8Array, b: Uint8Array) {
   return true;
 }
 
-export class Sequencer {
+export class TickOrder {
+  private expected: bigint | undefined;
   private lastNumber: bigint | undefined;
   private lastOutput: Uint8Array | undefined;
-  private readonly committed: Array<[bigint, bigint]>;
+  private committed: Array<[bigint, bigint]> = [];
 
   /**
    * @param expected the next tick wanted; undefined to take the first tick the stream sends
    * @param committedAhead ranges above `expected` already in the database (from before a restart)
    */
-  constructor(
-    private expected: bigint | undefined,
-    committedAhead: Array<[bigint, bigint]> = [],
-  ) {
+  constructor(expected: bigint | undefined, committedAhead: Array<[bigint, bigint]> = []) {
+    this.expected = expected;
     this.committed = [...committedAhead];
+  }
+
+  /** Starts at `expected`, once the checkpoint (or the first tick of a new stream) says where. */
+  startAt(expected: bigint, committedAhead: Array<[bigint, bigint]> = []): void {
+    this.expected = expected;
+    this.committed = [...committedAhead];
+    this.lastNumber = undefined;
+    this.lastOutput = undefined;
   }
 
   /** The next tick number wanted, where a reconnect resumes. */
