@@ -4,14 +4,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simulatorDefaults, startSimulator, type Simulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { spawnIngester, waitForCheckpoint, type IngesterProcess } from "../support/processes.ts";
+import { FIRST, PipelineParts } from "../support/pipeline.ts";
+import { spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 
-const FIRST = 51_548_050_841n;
 const fixtures = join(import.meta.dir, "../fixtures/tls");
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
-});
+const parts = new PipelineParts();
+afterEach(() => parts.stopAll());
 
 async function tlsSimulator(count: number): Promise<Simulator> {
   const sim = await startSimulator(
@@ -23,30 +21,19 @@ async function tlsSimulator(count: number): Promise<Simulator> {
       tls: { certChain: readFileSync(join(fixtures, "server.pem")), privateKey: readFileSync(join(fixtures, "server.key")) },
     }),
   );
-  cleanup.push(() => sim.stop());
+  parts.add(() => sim.stop());
   return sim;
-}
-
-function ingest(sim: Simulator, db: string, env: Record<string, string>): IngesterProcess {
-  const proc = spawnIngester({
-    CONTINUUM_GRPC_URL: sim.address,
-    DATABASE_URL: db,
-    START_TICK: FIRST.toString(),
-    WORKER_COUNT: "1",
-    SERVICE_NAME: "tls",
-    ...env,
-  });
-  cleanup.push(async () => {
-    proc.proc.kill("SIGKILL");
-    await proc.exited;
-  });
-  return proc;
 }
 
 test("--grpc-tls with the CA file reads the stream over TLS", async () => {
   const sim = await tlsSimulator(2_000);
   const db = await migratedDatabase();
-  const proc = ingest(sim, db, { GRPC_TLS: "true", GRPC_CA_FILE: join(fixtures, "ca.pem") });
+  const proc = parts.ingester(sim, db, {
+    SERVICE_NAME: "tls",
+    WORKER_COUNT: "1",
+    GRPC_TLS: "true",
+    GRPC_CA_FILE: join(fixtures, "ca.pem"),
+  });
   await waitForCheckpoint(db, "tls", FIRST + 2000n, 30_000, proc);
   proc.proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
@@ -55,7 +42,7 @@ test("--grpc-tls with the CA file reads the stream over TLS", async () => {
 test("a server certificate the CA did not sign is refused, and the reason is logged", async () => {
   const sim = await tlsSimulator(10);
   const db = await migratedDatabase();
-  const proc = ingest(sim, db, { GRPC_TLS: "true" });
+  const proc = parts.ingester(sim, db, { SERVICE_NAME: "tls", WORKER_COUNT: "1", GRPC_TLS: "true" });
   const deadline = Date.now() + 15_000;
   while (!proc.output().includes("Stream error (will reconnect)") && Date.now() < deadline) await Bun.sleep(100);
   expect(proc.output()).toMatch(/Stream error \(will reconnect\)[\s\S]*unable to verify the first certificate/);
@@ -63,7 +50,7 @@ test("a server certificate the CA did not sign is refused, and the reason is log
 
 test("sslmode in DATABASE_URL is honoured: require against a server without SSL fails clearly", async () => {
   const sim = await startSimulator(simulatorDefaults({ rate: 0, firstTick: FIRST, stopAt: FIRST }));
-  cleanup.push(() => sim.stop());
+  parts.add(() => sim.stop());
   const db = await migratedDatabase();
   const proc = spawnIngester({ CONTINUUM_GRPC_URL: sim.address, DATABASE_URL: `${db}?sslmode=require`, ENV: "production" });
   expect(await proc.exited).toBe(1);
