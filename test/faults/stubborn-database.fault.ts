@@ -4,6 +4,7 @@
 // ticks bounded by BATCH_BYTES. Each must end with every tick stored once, or kept as a reject.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { refuseTick } from "../support/database.ts";
 import { query, waitUntilStarted } from "../support/processes.ts";
 import { FIRST, scenario, seconds } from "./harness.ts";
 
@@ -85,13 +86,7 @@ describe("a stubborn database", () => {
       const refused = FIRST + 1234n;
       // As an index does with a key too long for it; the tick itself passes validation.
       await query(s.databaseUrl, (sql) =>
-        sql.unsafe(`
-          CREATE FUNCTION refuse_tick() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF NEW.tick_number = ${refused} THEN RAISE EXCEPTION 'index row size 24016 exceeds btree version 4 maximum 2704' USING ERRCODE = 'program_limit_exceeded'; END IF;
-            RETURN NEW;
-          END $$;
-          CREATE TRIGGER refuse_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION refuse_tick();`),
+        refuseTick(sql, refused, "index row size 24016 exceeds btree version 4 maximum 2704", "program_limit_exceeded"),
       );
       await s.stream({ count: 20_000 });
       const proc = s.ingester();

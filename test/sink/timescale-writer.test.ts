@@ -9,7 +9,7 @@ import { BatchBuilder, type Batch } from "../../src/sink/batch.ts";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { commitBatch, resolveAttempt, writeBatch, type Attempt, type CommitOptions } from "../../src/sink/timescale-writer.ts";
 import { startCuttingProxy } from "../support/cutting-proxy.ts";
-import { migratedDatabase } from "../support/database.ts";
+import { migratedDatabase, refuseTick } from "../support/database.ts";
 import { openSql } from "../support/processes.ts";
 
 const DATABASE = { statementTimeoutMs: 10_000 };
@@ -117,13 +117,7 @@ test("a tick the database refuses becomes a reject; the rest of its batch commit
 test("a program limit (SQLSTATE class 54) is the row's fault: the tick is isolated at once and kept as a reject", async () => {
   const { sql, lease } = await setUp("w");
   // As a 24,000-character tx_hash does to the btree index: 54000, not class 22 or 23.
-  await sql.unsafe(`
-    CREATE FUNCTION refuse_tick() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.tick_number = 33 THEN RAISE EXCEPTION 'index row size 24016 exceeds btree maximum' USING ERRCODE = 'program_limit_exceeded'; END IF;
-      RETURN NEW;
-    END $$;
-    CREATE TRIGGER refuse_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION refuse_tick();`);
+  await refuseTick(sql, 33n, "index row size 24016 exceeds btree maximum", "program_limit_exceeded");
   const retries: unknown[] = [];
   const committed = await commitBatch(sql, "w", lease.epoch, batchOf(30n, 37n), options(sql, retries));
   expect(retries).toEqual([]);
@@ -136,13 +130,7 @@ test("a program limit (SQLSTATE class 54) is the row's fault: the tick is isolat
 
 test("a refusal of another class that repeats identically on a fresh connection is the row's fault too", async () => {
   const { sql, lease } = await setUp("w");
-  await sql.unsafe(`
-    CREATE FUNCTION refuse_tick() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.tick_number = 41 THEN RAISE EXCEPTION 'tick 41 is not welcome'; END IF;
-      RETURN NEW;
-    END $$;
-    CREATE TRIGGER refuse_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION refuse_tick();`);
+  await refuseTick(sql, 41n, "tick 41 is not welcome");
   const retries: unknown[] = [];
   const committed = await commitBatch(sql, "w", lease.epoch, batchOf(40n, 43n), options(sql, retries));
   // One retry to see it repeat, then none while the batch is split down to the tick.

@@ -1,3 +1,4 @@
+import type { Sql } from "postgres";
 import { migrate } from "../../src/schema/migrate.ts";
 import { freshDatabase } from "./postgres.ts";
 import { openSql } from "./processes.ts";
@@ -11,4 +12,20 @@ export async function migratedDatabase(adminUrl?: string): Promise<string> {
     await sql.end();
   }
   return url;
+}
+
+/**
+ * Makes the database refuse one tick's row in `ticks` with this error, as an index, a constraint
+ * or a server limit would: for tests of what the writer does with a refusal that is not the data's
+ * usual class. `errcode` is a PL/pgSQL condition name; without it, P0001 (raise_exception).
+ */
+export function refuseTick(sql: Sql, tickNumber: bigint, message: string, errcode?: string) {
+  const using = errcode ? ` USING ERRCODE = '${errcode}'` : "";
+  return sql.unsafe(`
+    CREATE FUNCTION refuse_tick() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.tick_number = ${tickNumber} THEN RAISE EXCEPTION '${message}'${using}; END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER refuse_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION refuse_tick();`);
 }
