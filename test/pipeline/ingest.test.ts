@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { simulatorDefaults, startSimulator } from "../../src/simulator/index.ts";
 import { migratedDatabase } from "../support/database.ts";
-import { exactlyOnce, FIRST, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { exactlyOnce, FIRST, finishAndVerify, PipelineParts, stopGracefully, STREAM } from "../support/pipeline.ts";
 import { query, spawnIngester, waitForCheckpoint } from "../support/processes.ts";
 import { startPostgres } from "../support/postgres.ts";
 import { verifyTicks } from "../support/verify.ts";
@@ -18,9 +18,7 @@ describe("ingest", () => {
     const db = await migratedDatabase();
     const sim = await parts.simulator(count);
     const proc = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    const verdict = await verify(db, sim, count);
+    const verdict = await finishAndVerify(proc, db, sim, count);
     expect(verdict).toMatchObject({ ...exactlyOnce, stored: count });
     const [row] = await query(db, (sql) => sql`SELECT count(*)::int AS txs FROM tick_transactions`);
     expect(row!.txs).toBeGreaterThan(count * 0.2);
@@ -37,9 +35,7 @@ describe("ingest", () => {
       await proc.exited;
     }
     const last = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, last);
-    await stopGracefully(last);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
+    expect(await finishAndVerify(last, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
   }, 180_000);
 
   test("the stream dropped every 1,000 ticks: reconnects resume where the pipeline is", async () => {
@@ -47,9 +43,7 @@ describe("ingest", () => {
     const db = await migratedDatabase();
     const sim = await parts.simulator(count, { faults: { dropEvery: 1000 } });
     const proc = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
+    expect(await finishAndVerify(proc, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
     expect(proc.output().match(/Stream error \(will reconnect\)/g)?.length ?? 0).toBeGreaterThanOrEqual(19);
   }, 120_000);
 
@@ -60,9 +54,7 @@ describe("ingest", () => {
     const db = await migratedDatabase();
     const sim = await parts.simulator(count, { faults: { omit, repeat } });
     const proc = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count, gaps: 0 });
+    expect(await finishAndVerify(proc, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count, gaps: 0 });
     expect(proc.output()).toContain("Fetched ticks the stream skipped");
   }, 120_000);
 
@@ -77,9 +69,7 @@ describe("ingest", () => {
     const db = await migratedDatabase();
     const sim = await parts.simulator(count, { faults: { invalid, garbage } });
     const proc = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    const verdict = await verify(db, sim, count);
+    const verdict = await finishAndVerify(proc, db, sim, count);
     expect(verdict).toMatchObject({ ...exactlyOnce, stored: count - 4, rejected: 4 });
     const rejects = await query(
       db,
@@ -115,9 +105,7 @@ describe("ingest", () => {
     const db = await migratedDatabase();
     const sim = await parts.simulator(count, { faults: { hostile } });
     const proc = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count - 1, rejected: 1 });
+    expect(await finishAndVerify(proc, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count - 1, rejected: 1 });
     const [reject] = await query(db, (sql) => sql`SELECT tick_number::text AS n, reason FROM tick_rejects`);
     expect(reject).toMatchObject({ n: (FIRST + 8n).toString() });
     expect(reject!.reason).toStartWith("nul_in_text");
@@ -149,9 +137,7 @@ describe("ingest", () => {
     await pg.stop();
     await Bun.sleep(10_000);
     await pg.start();
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
+    expect(await finishAndVerify(proc, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
     expect(proc.output()).toContain("Batch write failed (will retry)");
   }, 180_000);
 
@@ -166,9 +152,7 @@ describe("ingest", () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(proc.output()).toContain("Shutdown complete");
     const next = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, next);
-    await stopGracefully(next);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
+    expect(await finishAndVerify(next, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
   }, 180_000);
 
   test("ticks older than the sequencer's history are recorded as one gap, found by bisection", async () => {

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type postgres from "postgres";
 import { migrate } from "../../src/schema/migrate.ts";
-import { exactlyOnce, FIRST, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
+import { exactlyOnce, FIRST, finishAndVerify, PipelineParts, stopGracefully, STREAM, verify } from "../support/pipeline.ts";
 import { query, waitForCheckpoint } from "../support/processes.ts";
 import { startTimescale } from "../support/timescale.ts";
 
@@ -89,9 +89,7 @@ describe("TimescaleDB: the pipeline into hypertables", () => {
     const db = await timescaleDatabase();
     const sim = await parts.simulator(count);
     const proc = parts.ingester(sim, db);
-    await waitForCheckpoint(db, STREAM, FIRST + BigInt(count), 90_000, proc);
-    await stopGracefully(proc);
-    expect(await verify(db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
+    expect(await finishAndVerify(proc, db, sim, count)).toMatchObject({ ...exactlyOnce, stored: count });
     await query(db, async (sql) => {
       const hypertables = await sql`SELECT hypertable_name FROM timescaledb_information.hypertables ORDER BY 1`;
       expect(hypertables.map((h) => h.hypertable_name)).toEqual(["tick_transactions", "ticks", "vdf_proofs"]);

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
 import { decodeTick, TickRejected, tickRows } from "../../src/sink/tick-rows.ts";
+import { caught } from "../support/caught.ts";
 
 function validTick(): Tick {
   return create(TickSchema, {
@@ -31,13 +32,7 @@ function validTick(): Tick {
 function rejection(mutate: (t: Tick) => void) {
   const tick = validTick();
   mutate(tick);
-  try {
-    tickRows(tick);
-  } catch (error) {
-    if (error instanceof TickRejected) return error.rejection;
-    throw error;
-  }
-  throw new Error("expected a rejection");
+  return caught(TickRejected, () => tickRows(tick)).rejection;
 }
 
 test("a valid tick becomes one row per table, uint64 values exact", () => {

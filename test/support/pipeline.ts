@@ -2,7 +2,7 @@
 // separate process, a graceful stop, and the tick-by-tick check of the database against the stream.
 import { expect } from "bun:test";
 import { simulatorDefaults, startSimulator, type Faults, type Simulator } from "../../src/simulator/index.ts";
-import { query, spawnIngester, waitUntilStarted, type IngesterProcess } from "./processes.ts";
+import { query, spawnIngester, waitForCheckpoint, waitUntilStarted, type IngesterProcess } from "./processes.ts";
 import { verifyTicks } from "./verify.ts";
 
 export const FIRST = 51_548_050_841n;
@@ -67,4 +67,11 @@ export async function stopGracefully(proc: IngesterProcess) {
 /** The database against the simulator's ticks FIRST .. FIRST+count-1. */
 export function verify(databaseUrl: string, sim: Simulator, count: number) {
   return query(databaseUrl, (sql) => verifyTicks(sql, (n) => sim.tick(n), FIRST, FIRST + BigInt(count) - 1n));
+}
+
+/** Waits until the ingester has committed all `count` ticks, stops it gracefully, and checks the database tick by tick. */
+export async function finishAndVerify(proc: IngesterProcess, databaseUrl: string, sim: Simulator, count: number) {
+  await waitForCheckpoint(databaseUrl, STREAM, FIRST + BigInt(count), 90_000, proc);
+  await stopGracefully(proc);
+  return verify(databaseUrl, sim, count);
 }
