@@ -25,3 +25,6 @@ export function copyTimestamp(micros: bigint): string {
 }
 
 export const copyRow = (columns: string[]) => `${columns.join("\t")}\n`;
+
+/** Text the ingester records about a tick (a reason, a chain break's outputs): NUL cannot be stored in text, so it is spelled out as \0, never lost. */
+export const copyReason = (text: string) => copyText(text.replaceAll("\0", "\\0"));

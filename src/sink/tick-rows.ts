@@ -2,7 +2,7 @@
 // tick_transactions; or, when it cannot be stored, a reject with the reason.
 import { fromBinary } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
-import { copyBytea, copyRow, copyText, copyTimestamp, MAX_TIMESTAMP_MICROS } from "./copy-text.ts";
+import { copyBytea, copyReason, copyRow, copyText, copyTimestamp, MAX_TIMESTAMP_MICROS } from "./copy-text.ts";
 
 export interface TickRows {
   tickNumber: bigint;
@@ -116,3 +116,15 @@ export const VDF_PROOF_COLUMNS = "tick_number, tick_timestamp, input, output, pr
 export const TRANSACTION_COLUMNS =
   "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, " +
   "client_timestamp, ingestion_timestamp";
+
+export const REJECT_COLUMNS = "stream, tick_number, reason, raw";
+
+/** A tick_rejects row: the reason is `code: detail`; an unnumbered reject has no tick_number. */
+export function rejectRow(stream: string, r: { tickNumber?: bigint; code: string; detail: string; raw: Uint8Array }): string {
+  return copyRow([
+    copyText(stream),
+    r.tickNumber === undefined ? "\\N" : r.tickNumber.toString(),
+    copyReason(`${r.code}: ${r.detail}`),
+    copyBytea(r.raw),
+  ]);
+}

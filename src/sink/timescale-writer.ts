@@ -2,15 +2,15 @@
 // its rejects, gaps and chain breaks, and its committed range, all in one transaction.
 // A batch is never dropped: failures that retrying can change are retried until it commits, and a
 // row the database refuses is found by splitting the batch and stored as a reject with the reason.
-import { once } from "node:events";
 import type postgres from "postgres";
 import { backoff } from "../common/backoff.ts";
 import { errorMessage } from "../common/errors.ts";
-import { splitBatch, type Batch, type RejectedTick } from "./batch.ts";
-import { copyBytea, copyRow, copyText } from "./copy-text.ts";
+import { splitBatch, type Batch } from "./batch.ts";
+import { copyInto, rowsOf } from "./copy-in.ts";
+import { copyReason, copyRow, copyText } from "./copy-text.ts";
 import { FencedOut } from "./lease.ts";
 import { classifyFailure, describeFailure, rolledBack } from "./write-failures.ts";
-import { TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "./tick-rows.ts";
+import { REJECT_COLUMNS, rejectRow, TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "./tick-rows.ts";
 
 export interface WriteHooks {
   /** A failed attempt, before the backoff: reported as it happens, not when the batch commits. */
@@ -23,8 +23,6 @@ export interface WriteHooks {
   renew(): postgres.Sql;
 }
 
-/** COPY data goes to the server in pieces of about this size, never as one string per table. */
-const COPY_CHUNK_CHARS = 1 << 20;
 /** Tries to learn whether an attempt whose outcome is unknown committed, before giving up for this round. */
 const RESOLVE_TRIES = 20;
 
@@ -36,40 +34,6 @@ export interface Attempt {
   serverStartedAt?: string;
   /** The transaction's start time: the committed_at and rejected_at of every row it wrote. */
   startedAt?: string;
-}
-
-async function copyInto(tx: postgres.TransactionSql, table: string, columns: string, rows: Iterable<string>) {
-  let chunk = "";
-  let stream: Awaited<ReturnType<ReturnType<postgres.TransactionSql["unsafe"]>["writable"]>> | undefined;
-  const send = async () => {
-    stream ??= await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable();
-    if (!stream.write(chunk)) await once(stream, "drain");
-    chunk = "";
-  };
-  for (const row of rows) {
-    chunk += row;
-    if (chunk.length >= COPY_CHUNK_CHARS) await send();
-  }
-  if (chunk.length > 0) await send();
-  if (!stream) return;
-  const copy = stream;
-  await new Promise<void>((resolve, reject) => {
-    copy.once("error", reject);
-    copy.end((error?: Error | null) => (error ? reject(error) : resolve()));
-  });
-}
-
-/** NUL cannot be stored in text; a reason is ours to shorten, never to lose. */
-const reasonText = (text: string) => copyText(text.replaceAll("\0", "\\0"));
-const nullable = (n: bigint | undefined) => (n === undefined ? "\\N" : n.toString());
-
-function* rejectRows(stream: string, rejected: RejectedTick[]) {
-  for (const r of rejected)
-    yield copyRow([copyText(stream), nullable(r.tickNumber), reasonText(`${r.code}: ${r.detail}`), copyBytea(r.raw)]);
-}
-
-function* map<T>(items: T[], row: (item: T) => string) {
-  for (const item of items) yield row(item);
 }
 
 export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch, attempt: Attempt = {}): Promise<void> {
@@ -88,32 +52,37 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
       tx,
       "ticks",
       TICK_COLUMNS,
-      map(batch.stored, (s) => s.rows.tick),
+      rowsOf(batch.stored, (s) => s.rows.tick),
     );
     await copyInto(
       tx,
       "vdf_proofs",
       VDF_PROOF_COLUMNS,
-      map(batch.stored, (s) => s.rows.vdfProof),
+      rowsOf(batch.stored, (s) => s.rows.vdfProof),
     );
     await copyInto(
       tx,
       "tick_transactions",
       TRANSACTION_COLUMNS,
-      map(batch.stored, (s) => s.rows.transactions),
+      rowsOf(batch.stored, (s) => s.rows.transactions),
     );
-    await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejectRows(stream, batch.rejected));
+    await copyInto(
+      tx,
+      "tick_rejects",
+      REJECT_COLUMNS,
+      rowsOf(batch.rejected, (r) => rejectRow(stream, r)),
+    );
     await copyInto(
       tx,
       "tick_gaps",
       "stream, first_tick, last_tick, reason",
-      map(batch.gaps, (g) => copyRow([name, g.first.toString(), g.last.toString(), reasonText(g.reason)])),
+      rowsOf(batch.gaps, (g) => copyRow([name, g.first.toString(), g.last.toString(), copyReason(g.reason)])),
     );
     await copyInto(
       tx,
       "chain_breaks",
       "stream, tick_number, expected_previous_output, previous_output",
-      map(batch.chainBreaks, (c) => copyRow([name, c.tickNumber.toString(), reasonText(c.expected), reasonText(c.got)])),
+      rowsOf(batch.chainBreaks, (c) => copyRow([name, c.tickNumber.toString(), copyReason(c.expected), copyReason(c.got)])),
     );
     if (batch.first !== undefined && batch.last !== undefined) {
       const [range] = await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick)

@@ -8,21 +8,11 @@
 // It takes no lease: the writer keeps writing meanwhile. Repairs of one stream run one at a time
 // (an advisory lock), so two `verify --repair` never interleave on a tick.
 import type postgres from "postgres";
-import { copyBytea, copyRow, copyText } from "../sink/copy-text.ts";
-import { TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../sink/tick-rows.ts";
+import { copyInto, rowsOf } from "../sink/copy-in.ts";
+import { REJECT_COLUMNS, rejectRow, TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../sink/tick-rows.ts";
 import type { Served } from "./served.ts";
 
 export class AboveCheckpoint extends Error {}
-
-async function copyInto(tx: postgres.TransactionSql, table: string, columns: string, rows: string) {
-  if (rows.length === 0) return;
-  const stream = await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable();
-  await new Promise<void>((resolve, reject) => {
-    stream.once("error", reject);
-    stream.write(rows);
-    stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
-  });
-}
 
 /** Consecutive runs of sorted tick numbers, so that each DELETE is one range. */
 function runs(ticks: bigint[]): Array<[bigint, bigint]> {
@@ -76,16 +66,29 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
 
     const rows = ticks.map((n) => served.get(n)!);
     const stored = rows.flatMap((s) => (s.kind === "tick" ? [s.rows] : []));
-    await copyInto(tx, "ticks", TICK_COLUMNS, stored.map((r) => r.tick).join(""));
-    await copyInto(tx, "vdf_proofs", VDF_PROOF_COLUMNS, stored.map((r) => r.vdfProof).join(""));
-    await copyInto(tx, "tick_transactions", TRANSACTION_COLUMNS, stored.map((r) => r.transactions).join(""));
+    await copyInto(
+      tx,
+      "ticks",
+      TICK_COLUMNS,
+      rowsOf(stored, (r) => r.tick),
+    );
+    await copyInto(
+      tx,
+      "vdf_proofs",
+      VDF_PROOF_COLUMNS,
+      rowsOf(stored, (r) => r.vdfProof),
+    );
+    await copyInto(
+      tx,
+      "tick_transactions",
+      TRANSACTION_COLUMNS,
+      rowsOf(stored, (r) => r.transactions),
+    );
     const rejects = ticks.flatMap((n, i) => {
       const s = rows[i]!;
-      return s.kind === "unstorable"
-        ? [copyRow([copyText(stream), n.toString(), copyText(`${s.code}: ${s.detail}`.replaceAll("\0", "\\0")), copyBytea(s.raw)])]
-        : [];
+      return s.kind === "unstorable" ? [rejectRow(stream, { tickNumber: n, ...s })] : [];
     });
-    await copyInto(tx, "tick_rejects", "stream, tick_number, reason, raw", rejects.join(""));
+    await copyInto(tx, "tick_rejects", REJECT_COLUMNS, rejects);
     await recomputeChainBreaks(tx, stream, ticks, next);
   });
 }
