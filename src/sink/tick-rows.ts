@@ -117,6 +117,13 @@ export const TRANSACTION_COLUMNS =
   "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, " +
   "client_timestamp, ingestion_timestamp";
 
+/** The three tables a stored tick has rows in, each with the part of its TickRows that goes there. */
+export const TICK_TABLES: ReadonlyArray<{ table: string; columns: string; rows: (r: TickRows) => string }> = [
+  { table: "ticks", columns: TICK_COLUMNS, rows: (r) => r.tick },
+  { table: "vdf_proofs", columns: VDF_PROOF_COLUMNS, rows: (r) => r.vdfProof },
+  { table: "tick_transactions", columns: TRANSACTION_COLUMNS, rows: (r) => r.transactions },
+];
+
 export const REJECT_COLUMNS = "stream, tick_number, reason, raw";
 
 /** A tick_rejects row: the reason is `code: detail`; an unnumbered reject has no tick_number. */

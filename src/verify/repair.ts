@@ -9,7 +9,7 @@
 // (an advisory lock), so two `verify --repair` never interleave on a tick.
 import type postgres from "postgres";
 import { copyInto, rowsOf } from "../sink/copy-in.ts";
-import { REJECT_COLUMNS, rejectRow, TICK_COLUMNS, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../sink/tick-rows.ts";
+import { REJECT_COLUMNS, rejectRow, TICK_TABLES } from "../sink/tick-rows.ts";
 import type { Served } from "./served.ts";
 
 export class AboveCheckpoint extends Error {}
@@ -66,24 +66,7 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
 
     const rows = ticks.map((n) => served.get(n)!);
     const stored = rows.flatMap((s) => (s.kind === "tick" ? [s.rows] : []));
-    await copyInto(
-      tx,
-      "ticks",
-      TICK_COLUMNS,
-      rowsOf(stored, (r) => r.tick),
-    );
-    await copyInto(
-      tx,
-      "vdf_proofs",
-      VDF_PROOF_COLUMNS,
-      rowsOf(stored, (r) => r.vdfProof),
-    );
-    await copyInto(
-      tx,
-      "tick_transactions",
-      TRANSACTION_COLUMNS,
-      rowsOf(stored, (r) => r.transactions),
-    );
+    for (const { table, columns, rows } of TICK_TABLES) await copyInto(tx, table, columns, rowsOf(stored, rows));
     const rejects = ticks.flatMap((n, i) => {
       const s = rows[i]!;
       return s.kind === "unstorable" ? [rejectRow(stream, { tickNumber: n, ...s })] : [];
