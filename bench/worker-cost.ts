@@ -1,0 +1,113 @@
+// Where a Worker's time goes: the ticks of a workload built into batches as a Worker builds them
+// (BatchBuilder) and committed one after another with commitBatch into a throwaway database, CPU
+// and wall time per step. "COPY data (JS)" is what postgres.js does with the COPY data before the
+// socket (framing each chunk as a CopyData message); "transaction without rows" is the same
+// batch range committed with nothing to copy: the round trips of a batch.
+//   bun bench/worker-cost.ts [--workload sparse|heavy] [--ticks N] [--database-url URL]
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import type { Workload } from "../src/simulator/index.ts";
+import { encodeTick } from "../src/simulator/ticks.ts";
+import { BatchBuilder, type Batch } from "../src/sink/batch.ts";
+import { commitBatch } from "../src/sink/timescale-writer.ts";
+import { migratedDatabase } from "../test/support/database.ts";
+import { startPostgres } from "../test/support/postgres.ts";
+import { FIRST_TICK, nowMicros, workloadShape } from "./support/workload-ticks.ts";
+
+const BATCH = 250;
+
+interface Step {
+  threadCpu: number;
+  processCpu: number;
+  wall: number;
+}
+
+const micros = (usage: { user: number; system: number }) => usage.user + usage.system;
+
+/** Adds the CPU (this thread, and the whole process: GC and JIT helper threads too) and wall time `work` takes. */
+async function timed(step: Step, work: () => unknown) {
+  const thread = process.threadCpuUsage();
+  const proc = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  step.wall += (performance.now() - started) * 1000;
+  step.threadCpu += micros(process.threadCpuUsage(thread));
+  step.processCpu += micros(process.cpuUsage(proc));
+}
+
+export async function measureWorkerCost(url: string, workload: Workload, ticks: number) {
+  const shape = workloadShape(workload, nowMicros() - 3_600_000_000n);
+  const messages = Array.from({ length: ticks }, (_, i) => encodeTick(shape, FIRST_TICK + BigInt(i)));
+  const steps = ["build batch (peek, decode, rows)", "commitBatch", "transaction without rows", "COPY data (JS)"] as const;
+  const result = Object.fromEntries(steps.map((s) => [s, { threadCpu: 0, processCpu: 0, wall: 0 }])) as Record<
+    (typeof steps)[number],
+    Step
+  >;
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const hooks = { renew: () => sql, onRetry: (error: unknown) => console.error(error) };
+  const stream = "bench";
+  await sql`INSERT INTO ingest_leases (stream, epoch, holder) VALUES (${stream}, 1, 'bench')`;
+  try {
+    for (let i = 0, id = 0; i < messages.length; i += BATCH, id++) {
+      let batch: Batch | undefined;
+      await timed(result["build batch (peek, decode, rows)"], () => {
+        const builder = new BatchBuilder();
+        for (const raw of messages.slice(i, i + BATCH)) builder.addTick(raw);
+        const last = FIRST_TICK + BigInt(Math.min(i + BATCH, messages.length) - 1);
+        batch = builder.finish({ batchId: id, first: (FIRST_TICK + BigInt(i)).toString(), last: last.toString(), gaps: [], chainBreaks: [] });
+      });
+      await timed(result["COPY data (JS)"], () => copyDataOnly(batch!));
+      await timed(result.commitBatch, () => commitBatch(sql, stream, 1n, batch!, { hooks, attemptTimeoutMs: 60_000 }));
+      // The same range again, with no rows, in a range of its own: a batch's round trips alone.
+      const empty = { ...batch!, stored: [], first: batch!.first! + 10_000_000n, last: batch!.last! + 10_000_000n };
+      await timed(result["transaction without rows"], () => commitBatch(sql, stream, 1n, empty, { hooks, attemptTimeoutMs: 60_000 }));
+    }
+  } finally {
+    await sql.end();
+  }
+  return Object.fromEntries(
+    Object.entries(result).map(([name, s]) => [
+      name,
+      { threadCpu: s.threadCpu / ticks, processCpu: s.processCpu / ticks, wall: s.wall / ticks },
+    ]),
+  );
+}
+
+/** What copyInto and postgres.js do with a batch's rows before the socket, without a socket. */
+async function copyDataOnly(batch: Batch) {
+  const { TICK_TABLES } = await import("../src/sink/tick-rows.ts");
+  let bytes = 0;
+  for (const { rows } of TICK_TABLES) {
+    let chunk = "";
+    const send = () => {
+      const data = Buffer.from(chunk); // Writable's decodeStrings
+      const header = Buffer.alloc(5);
+      bytes += Buffer.concat([header, data]).length; // postgres.js: b().d().raw(chunk).end()
+      chunk = "";
+    };
+    for (const s of batch.stored) {
+      chunk += rows(s.rows);
+      if (chunk.length >= 1 << 20) send();
+    }
+    if (chunk.length > 0) send();
+  }
+  return bytes;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: { workload: { type: "string", default: "sparse" }, ticks: { type: "string" }, "database-url": { type: "string" } },
+  });
+  const workload = values.workload as Workload;
+  const ticks = Number(values.ticks ?? (workload === "heavy" ? 5_000 : 50_000));
+  const server = values["database-url"] ? undefined : await startPostgres();
+  try {
+    const url = await migratedDatabase(values["database-url"] ?? server!.url);
+    const cost = await measureWorkerCost(url, workload, ticks);
+    console.log(`µs per ${workload} tick, ${ticks} ticks in batches of ${BATCH}: thread CPU / process CPU / wall`);
+    for (const [name, s] of Object.entries(cost))
+      console.log(`${name.padEnd(34)} ${s.threadCpu.toFixed(2).padStart(7)} ${s.processCpu.toFixed(2).padStart(7)} ${s.wall.toFixed(2).padStart(7)}`);
+  } finally {
+    await server?.destroy();
+  }
+}
