@@ -9,6 +9,7 @@ import postgres from "postgres";
 import type { Workload } from "../src/simulator/index.ts";
 import { encodeTick } from "../src/simulator/ticks.ts";
 import { BatchBuilder, type Batch } from "../src/sink/batch.ts";
+import { TICK_TABLES, tableData } from "../src/sink/tick-rows.ts";
 import { commitBatch } from "../src/sink/timescale-writer.ts";
 import { migratedDatabase } from "../test/support/database.ts";
 import { startPostgres } from "../test/support/postgres.ts";
@@ -38,7 +39,7 @@ async function timed(step: Step, work: () => unknown) {
 export async function measureWorkerCost(url: string, workload: Workload, ticks: number) {
   const shape = workloadShape(workload, nowMicros() - 3_600_000_000n);
   const messages = Array.from({ length: ticks }, (_, i) => encodeTick(shape, FIRST_TICK + BigInt(i)));
-  const steps = ["build batch (peek, decode, rows)", "commitBatch", "transaction without rows", "COPY data (JS)"] as const;
+  const steps = ["build batch (peek, rows)", "commitBatch", "transaction without rows", "COPY data (JS)"] as const;
   const result = Object.fromEntries(steps.map((s) => [s, { threadCpu: 0, processCpu: 0, wall: 0 }])) as Record<
     (typeof steps)[number],
     Step
@@ -50,11 +51,17 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
   try {
     for (let i = 0, id = 0; i < messages.length; i += BATCH, id++) {
       let batch: Batch | undefined;
-      await timed(result["build batch (peek, decode, rows)"], () => {
+      await timed(result["build batch (peek, rows)"], () => {
         const builder = new BatchBuilder();
         for (const raw of messages.slice(i, i + BATCH)) builder.addTick(raw);
         const last = FIRST_TICK + BigInt(Math.min(i + BATCH, messages.length) - 1);
-        batch = builder.finish({ batchId: id, first: (FIRST_TICK + BigInt(i)).toString(), last: last.toString(), gaps: [], chainBreaks: [] });
+        batch = builder.finish({
+          batchId: id,
+          first: (FIRST_TICK + BigInt(i)).toString(),
+          last: last.toString(),
+          gaps: [],
+          chainBreaks: [],
+        });
       });
       await timed(result["COPY data (JS)"], () => copyDataOnly(batch!));
       await timed(result.commitBatch, () => commitBatch(sql, stream, 1n, batch!, { hooks, attemptTimeoutMs: 60_000 }));
@@ -73,26 +80,17 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
   );
 }
 
-/** What copyInto and postgres.js do with a batch's rows before the socket, without a socket. */
-async function copyDataOnly(batch: Batch) {
-  const { TICK_TABLES } = await import("../src/sink/tick-rows.ts");
+/** What copyInto and postgres.js do with a batch's COPY data before the socket, without a socket. */
+function copyDataOnly(batch: Batch) {
+  const ticks = batch.stored.map((s) => s.rows);
   let bytes = 0;
-  for (const { rows } of TICK_TABLES) {
-    let chunk = "";
-    const send = () => {
-      const data = Buffer.from(chunk); // Writable's decodeStrings
-      const header = Buffer.alloc(5);
-      bytes += Buffer.concat([header, data]).length; // postgres.js: b().d().raw(chunk).end()
-      chunk = "";
-    };
-    for (const s of batch.stored) {
-      chunk += rows(s.rows);
-      if (chunk.length >= 1 << 20) send();
-    }
-    if (chunk.length > 0) send();
+  for (const [i] of TICK_TABLES.entries()) {
+    for (const piece of tableData(batch.tables, i, ticks)) bytes += Buffer.concat([FRAME, piece]).length; // b().d().raw(chunk).end()
   }
   return bytes;
 }
+
+const FRAME = Buffer.alloc(5);
 
 if (import.meta.main) {
   const { values } = parseArgs({
@@ -106,7 +104,9 @@ if (import.meta.main) {
     const cost = await measureWorkerCost(url, workload, ticks);
     console.log(`µs per ${workload} tick, ${ticks} ticks in batches of ${BATCH}: thread CPU / process CPU / wall`);
     for (const [name, s] of Object.entries(cost))
-      console.log(`${name.padEnd(34)} ${s.threadCpu.toFixed(2).padStart(7)} ${s.processCpu.toFixed(2).padStart(7)} ${s.wall.toFixed(2).padStart(7)}`);
+      console.log(
+        `${name.padEnd(34)} ${s.threadCpu.toFixed(2).padStart(7)} ${s.processCpu.toFixed(2).padStart(7)} ${s.wall.toFixed(2).padStart(7)}`,
+      );
   } finally {
     await server?.destroy();
   }
