@@ -49,23 +49,24 @@ export class BatchBuilder {
   }
 
   addTick(raw: Uint8Array) {
-    // The main thread placed the tick under this number (peeking cannot fail: it did the same).
-    const placed = peekTick(raw).tickNumber;
+    // The main thread placed the tick under the number peekTick reads (it cannot fail here: it
+    // did not there). Its rows must carry that number, or the batch's range would commit without
+    // it and another tick's rows would be doubled. Read in canonical form, tick_number is the
+    // field peekTick reads, read the same way; a re-encoded message is checked.
+    const placed = () => peekTick(raw).tickNumber;
     try {
       const rows = tickRows(raw, this.tables);
-      // Its rows must carry the number its batch's range counts it under, or that range would
-      // commit without it and another tick's rows would be doubled.
-      if (rows.tickNumber !== placed) {
+      if (rows.reencoded && rows.tickNumber !== placed()) {
         dropRows(this.tables, rows);
         throw new TickRejected({
           code: "ambiguous_tick_number",
-          detail: `placed as tick ${placed}, but decodes as tick ${rows.tickNumber}`,
+          detail: `placed as tick ${placed()}, but decodes as tick ${rows.tickNumber}`,
         });
       }
       this.stored.push({ tick: this.keepTicks ? decodeTick(raw) : undefined, rows, raw });
     } catch (error) {
       if (!(error instanceof TickRejected)) throw error;
-      this.rejected.push({ tickNumber: placed, ...error.rejection, raw });
+      this.rejected.push({ tickNumber: placed(), ...error.rejection, raw });
     }
   }
 

@@ -13,6 +13,8 @@ export interface TickRows {
   tickNumber: bigint;
   timestampMicros: bigint;
   transactionCount: number;
+  /** Not in the canonical form tick-wire.ts reads: decoded and encoded again by the generated code first. */
+  reencoded: boolean;
   /** Where its rows are in its batch's tables: [start, end) in each, in TICK_TABLES order. */
   spans: number[];
 }
@@ -211,7 +213,13 @@ export function tickRows(raw: Uint8Array, tables: TickTables): TickRows {
     }
   }
   spans[5] = transactions.length;
-  return { tickNumber: uint64(numberHi, numberLo), timestampMicros: uint64(timeHi, timeLo), transactionCount: txCount, spans };
+  return {
+    tickNumber: uint64(numberHi, numberLo),
+    timestampMicros: uint64(timeHi, timeLo),
+    transactionCount: txCount,
+    reencoded: b !== raw,
+    spans,
+  };
 }
 
 export const REJECT_COLUMNS = "stream, tick_number, reason, raw";
