@@ -3,7 +3,7 @@
 // written beforehand: no gRPC, no decoding, no batching. The files hold the simulator's ticks
 // encoded by the ingester's own row encoder (tickRows) in binary COPY form, so the rows and their
 // form are identical.
-import { mkdirSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Workload } from "../../src/simulator/index.ts";
 import { encodeTick } from "../../src/simulator/ticks.ts";
@@ -46,6 +46,8 @@ export async function prepareCopyFiles(
     const paths = Object.fromEntries(
       TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.copy`)]),
     ) as CopyFiles["parts"][number];
+    // A writer appends to what a file holds: an earlier run's longer file would leave data after the trailer.
+    for (const { table } of TABLES) rmSync(paths[table], { force: true });
     const sinks = TABLES.map(({ table }) => Bun.file(paths[table]).writer({ highWaterMark: 1 << 20 }));
     const from = FIRST_TICK + BigInt(part * perPart);
     const to = FIRST_TICK + BigInt(Math.min(ticks, (part + 1) * perPart));
@@ -129,10 +131,21 @@ async function loadWithPostgresJs(url: string, parts: CopyFiles["parts"]) {
   try {
     await sql.begin(async (tx) => {
       for (const part of parts) {
-        for (const { table, columns } of TABLES) await copyInto(tx, table, columns, [await Bun.file(part[table]).bytes()], true);
+        for (const { table, columns } of TABLES) await copyInto(tx, table, columns, fileChunks(part[table]), true);
       }
     });
   } finally {
     await sql.end();
+  }
+}
+
+/** A file in pieces of 1 MiB, one buffer reused: COPY copies each piece as it is written. */
+function* fileChunks(path: string) {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = new Uint8Array(1 << 20);
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) yield buffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
   }
 }
