@@ -65,13 +65,15 @@ export function* tableData(tables: TickTables, index: number, ticks: Iterable<Ti
   let start = -1;
   let end = -1;
   for (const { spans } of ticks) {
-    const [from, to] = [spans[2 * index]!, spans[2 * index + 1]!];
-    if (from === end)
-      end = to; // the usual case: the batch's rows one after another, sent as one piece
+    const from = spans[2 * index]!;
+    const to = spans[2 * index + 1]!;
+    // The usual case: the batch's rows one after another, sent as one piece.
+    if (from === end) end = to;
     else {
       if (start < 0) yield COPY_HEADER;
       else if (end > start) yield bytes.subarray(start, end);
-      [start, end] = [from, to];
+      start = from;
+      end = to;
     }
   }
   if (start < 0) return;

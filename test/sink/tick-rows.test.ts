@@ -5,6 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type postgres from "postgres";
 import { TickSchema, type Tick } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
+import { COPY_HEADER, COPY_TRAILER } from "../../src/sink/copy-binary.ts";
 import { copyInto } from "../../src/sink/copy-in.ts";
 import { decodeTick, newTickTables, TICK_TABLES, TickRejected, tableData, tickRows, type TickRows } from "../../src/sink/tick-rows.ts";
 import { caught } from "../support/caught.ts";
@@ -269,4 +270,19 @@ test("a message in another form than the canonical one gives the rows the genera
 test("bytes that are not a Tick are rejected as undecodable", () => {
   for (const bytes of [[0xff, 0xff, 0xff], [0x0a, 0x05, 0x01], [0x08]]) expect(rejectionOf(new Uint8Array(bytes)).code).toBe("undecodable");
   expect(decodeTick(toBinary(TickSchema, validTick())).tickNumber).toBe(18446744073709551615n);
+});
+
+test("a table's COPY data for some of a batch's ticks is their rows alone, between the header and the trailer", () => {
+  const tables = newTickTables();
+  const rows = [1n, 2n, 3n].map((n) => {
+    const tick = validTick();
+    tick.tickNumber = n;
+    return tickRows(toBinary(TickSchema, tick), tables);
+  });
+  const ticksTable = tables[0].bytes;
+  const rowOf = (r: TickRows) => [...ticksTable.subarray(r.spans[0], r.spans[1])];
+  const data = (ticks: TickRows[]) => [...tableData(tables, 0, ticks)].flatMap((piece) => [...piece]);
+  expect(data([rows[0]!, rows[2]!])).toEqual([...COPY_HEADER, ...rowOf(rows[0]!), ...rowOf(rows[2]!), ...COPY_TRAILER]);
+  expect([...tableData(tables, 0, rows)]).toHaveLength(3); // contiguous rows: one piece
+  expect([...tableData(tables, 0, [])]).toEqual([]);
 });
