@@ -1,7 +1,8 @@
 // A dispatcher over a fake Worker pool that records what each Worker receives: for tests of the
 // dispatcher, and nothing else. The fake's Workers never commit by themselves; a test reports a
 // commit with `commit(end)`, or a part of a split batch with `commit(end, first, last)`. Its rings
-// take every record at once until `fillRings()`; then a send waits until `drainRings()`.
+// take every record at once until `fillRings(n)`: then they take n more, and after those a send
+// waits until `drainRings()`.
 import { WakeUp } from "../../src/common/waiting-queue.ts";
 import { decodeJson, RecordType } from "../../src/pipeline/batch-protocol.ts";
 import { Dispatcher, type DispatcherOptions } from "../../src/pipeline/dispatcher.ts";
@@ -27,7 +28,7 @@ export function recordingDispatcher(workers: number, options: Partial<Dispatcher
   /** What the Workers received, in order: "tick 3", "reject 4", "end 2-4" (a Worker's number first when there are several). */
   const log: string[] = [];
   const drained = new WakeUp();
-  let ringsFull = false;
+  let recordsLeft = Number.POSITIVE_INFINITY;
   const receive = (worker: number, type: number, body: Uint8Array) => {
     const prefix = workers > 1 ? `${worker}: ` : "";
     if (type === RecordType.Tick) log.push(`${prefix}tick ${body[0]}`);
@@ -41,7 +42,7 @@ export function recordingDispatcher(workers: number, options: Partial<Dispatcher
   const pool = {
     size: workers,
     send: (worker: number, type: number, body: Uint8Array): void | Promise<void> => {
-      if (!ringsFull) return receive(worker, type, body);
+      if (recordsLeft-- > 0) return receive(worker, type, body);
       return drained.wait().then(() => receive(worker, type, body));
     },
   };
@@ -54,11 +55,11 @@ export function recordingDispatcher(workers: number, options: Partial<Dispatcher
     /** [first, last] of every batch closed so far. */
     ranges: () => ends.map((e) => [e.first, e.last]),
     commit: (end: BatchEnd, first = end.first, last = end.last) => dispatcher.committed(commitReport(end.batchId, first, last)),
-    fillRings: () => {
-      ringsFull = true;
+    fillRings: (records = 0) => {
+      recordsLeft = records;
     },
     drainRings: () => {
-      ringsFull = false;
+      recordsLeft = Number.POSITIVE_INFINITY;
       drained.wakeAll();
     },
     abort: () => abort.abort(),
