@@ -10,18 +10,15 @@
 // rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
 //
-// Its states, and what moves it from one to the next:
-// - No batch open, or one: a record opens one on the least busy Worker. A tick whose number does
-//   not follow the open batch's closes it first; so do the bounds above, FLUSH_INTERVAL, and a call
-//   that waits for room. Closing sends the batch's End record.
-// - Closed batches wait for their commit: each commit report frees its ticks (a Worker that splits
-//   a batch reports it in parts), the last part its bytes and its Worker's turn.
-// - Waiting for room: at BUFFER_SIZE or BUFFER_BYTES the call waits until a commit frees some.
-// - One call at a time: a call runs at once, synchronously, when none is under way: the stream's
-//   fast path, no promise per tick. A call that must wait (for room, or a full ring) returns a
-//   promise, and the calls after it (the stream's, the flush timer's, a commit's) queue behind it.
-// - Aborted: the call waiting for room, and every later one that needs room, fails with Aborted;
-//   flush() still sends the open batch on its way for a graceful stop.
+// States. A batch is open or none is: a record opens one on the least busy Worker; a tick whose
+// number does not follow the open batch's closes it first, as do the bounds above, FLUSH_INTERVAL
+// and waiting for room. A closed batch (its End record sent) waits for its commit reports: each
+// frees its ticks (a Worker may split a batch and commit it in parts), the last its bytes and its
+// Worker's turn. At BUFFER_SIZE or BUFFER_BYTES a call waits for room until a commit frees some.
+// Calls run one at a time: at once, synchronously, when none is waiting (the stream's fast path:
+// no promise per tick); one that must wait (for room, or in a full ring) returns a promise and holds
+// back the calls after it (the stream's, the flush timer's, a commit's). Once aborted, every call
+// that needs room fails with Aborted; flush() still sends the open batch on its way.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
 import { WakeUp } from "../common/waiting-queue.ts";
 import type { BatchEnd, ChainBreak, ChainBreakRecord, CommitReport, GapRecord, RejectRecord } from "../sink/records.ts";
