@@ -73,3 +73,27 @@ test("while BATCH_SIZE ticks or more wait for their commit the stream is ahead: 
   // 6 ticks (8-13) wait: still ahead; only the flush closed it.
   expect(ranges().slice(4)).toEqual([["13", "13"]]);
 });
+
+test("while the buffer is more than half full the database is behind: batches grow to 4 × BATCH_SIZE", async () => {
+  const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE, bufferSize: 100 });
+  // Nothing commits: tick 1 keeps the Worker busy, then full batches of BATCH_SIZE until 50 ticks
+  // wait; from then on a batch, the open one too, closes at 4 × BATCH_SIZE (a fifth of the buffer).
+  for (let n = 1n; n <= 90n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  expect(ranges()).toEqual([
+    ["1", "1"],
+    ...Array.from({ length: 9 }, (_, i) => [String(2 + 5 * i), String(6 + 5 * i)]),
+    ["47", "66"],
+    ["67", "86"],
+  ]);
+});
+
+test("a small buffer keeps batches at BATCH_SIZE", async () => {
+  const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE, bufferSize: 20 });
+  for (let n = 1n; n <= 19n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  expect(ranges()).toEqual([
+    ["1", "1"],
+    ["2", "6"],
+    ["7", "11"],
+    ["12", "16"],
+  ]);
+});
