@@ -81,7 +81,7 @@ export const ingesterFields = {
     schema: wholeNumber(1, 100_000),
     default: "250",
     help:
-      "Ticks per batch write at full speed, up to 4 times as many while the buffer is more than half full; " +
+      "Ticks per batch write; up to 4 times as many while more than twice as many wait for their commit; " +
       "a batch closes earlier when its Worker thread has nothing else to commit",
   }),
   flushInterval: field({

@@ -1,8 +1,8 @@
 // Groups ticks, in stream order, into batches and streams each batch into the ring of the least
 // busy Worker. While the stream is live (fewer than BATCH_SIZE ticks wait for their commit) a batch
 // closes as soon as its Worker has nothing else to commit: send what is there now. Otherwise (the
-// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks (more while the database is
-// behind: batchLimit), BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
+// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks (more while the stream is
+// well ahead: batchLimit), BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
 // latency at about one commit; small batches at full speed would cost the two shared cores a
 // transaction per few ticks (measured: with one per idle writer the ingester fell behind at
 // 10,000 ticks/s), so full speed gets full batches (bench/RESULTS.md, issue 17).
@@ -47,7 +47,7 @@ function endRecord(batch: OpenBatch): Uint8Array {
   return encodeJson(end);
 }
 
-/** How much larger than BATCH_SIZE a batch may grow while the database is behind the stream. */
+/** How much larger than BATCH_SIZE a batch may grow while the stream is well ahead. */
 const CATCH_UP_GROWTH = 4;
 
 export class Aborted extends Error {
@@ -245,13 +245,13 @@ export class Dispatcher {
   }
 
   /**
-   * BATCH_SIZE; while the buffer is more than half full (the database is behind the stream) up to
-   * CATCH_UP_GROWTH times it, within a quarter of the buffer: PostgreSQL's work per transaction and
-   * per COPY statement, paid per batch, was a quarter of its CPU per tick at 250 (bench/RESULTS.md).
+   * BATCH_SIZE; up to CATCH_UP_GROWTH times it while more than twice BATCH_SIZE ticks wait for
+   * their commit (the stream is well ahead: catching up, or full speed), within a quarter of the
+   * buffer: PostgreSQL pays per transaction and per COPY statement (bench/RESULTS.md, issue 17).
    */
   private batchLimit() {
     const { batchSize, bufferSize } = this.options;
-    if (this.inFlight < bufferSize / 2) return batchSize;
+    if (this.inFlight <= 2 * batchSize) return batchSize;
     return Math.max(batchSize, Math.min(batchSize * CATCH_UP_GROWTH, Math.floor(bufferSize / 4)));
   }
 
