@@ -1,8 +1,8 @@
 // Groups ticks, in stream order, into batches and streams each batch into the ring of the least
 // busy Worker. While the stream is live (fewer than BATCH_SIZE ticks wait for their commit) a batch
 // closes as soon as its Worker has nothing else to commit: send what is there now. Otherwise (the
-// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks, BATCH_BYTES bytes or
-// FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
+// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks (more while the stream is
+// well ahead: batchLimit), BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
 // latency at about one commit; small batches at full speed would cost the two shared cores a
 // transaction per few ticks (measured: with one per idle writer the ingester fell behind at
 // 10,000 ticks/s), so full speed gets full batches (bench/RESULTS.md, issue 17).
@@ -46,6 +46,9 @@ function endRecord(batch: OpenBatch): Uint8Array {
   };
   return encodeJson(end);
 }
+
+/** How much larger than BATCH_SIZE a batch may grow while the stream is well ahead. */
+const CATCH_UP_GROWTH = 4;
 
 export class Aborted extends Error {
   constructor() {
@@ -236,9 +239,20 @@ export class Dispatcher {
 
   /** Full, or the stream is live and its Worker, idle, can commit what it holds now. */
   private isReady(batch: OpenBatch) {
-    if (batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes) return true;
+    if (batch.ticks >= this.batchLimit() || batch.bytes >= this.options.batchBytes) return true;
     const live = this.inFlight < this.options.batchSize;
     return live && (batch.ticks > 0 || batch.bytes > 0) && this.batchesOut[batch.worker] === 0;
+  }
+
+  /**
+   * BATCH_SIZE; up to CATCH_UP_GROWTH times it while more than twice BATCH_SIZE ticks wait for
+   * their commit (the stream is well ahead: catching up, or full speed), within a quarter of the
+   * buffer: PostgreSQL pays per transaction and per COPY statement (bench/RESULTS.md, issue 17).
+   */
+  private batchLimit() {
+    const { batchSize, bufferSize } = this.options;
+    if (this.inFlight <= 2 * batchSize) return batchSize;
+    return Math.max(batchSize, Math.min(batchSize * CATCH_UP_GROWTH, Math.floor(bufferSize / 4)));
   }
 
   private async closeIfReady(batch: OpenBatch) {
