@@ -1,11 +1,12 @@
 // Groups ticks, in stream order, into batches and streams each batch into the ring of the least
 // busy Worker. While the stream is live (fewer than BATCH_SIZE ticks wait for their commit) a batch
 // closes as soon as its Worker has nothing else to commit: send what is there now. Otherwise (the
-// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks, BATCH_BYTES bytes or
-// FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
-// latency at about one commit; small batches at full speed would cost the two shared cores a
-// transaction per few ticks (measured: with one per idle writer the ingester fell behind at
-// 10,000 ticks/s), so full speed gets full batches (bench/RESULTS.md, issue 17).
+// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks (more while the stream is
+// well ahead: batchLimit), BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes
+// first. One small batch per Worker at a time keeps latency at about one commit; small batches at
+// full speed would cost the two shared cores a transaction per few ticks (measured: with one per
+// idle writer the ingester fell behind at 10,000 ticks/s), so full speed gets full batches
+// (bench/RESULTS.md, issue 17).
 // It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record counts,
 // rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
@@ -55,16 +56,12 @@ function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
-function endRecord(batch: OpenBatch): Uint8Array {
-  const end: BatchEnd = {
-    batchId: batch.batchId,
-    first: batch.first?.toString(),
-    last: batch.last?.toString(),
-    gaps: batch.gaps,
-    chainBreaks: batch.chainBreaks,
-  };
-  return encodeJson(end);
+function endRecord({ batchId, first, last, gaps, chainBreaks }: OpenBatch): Uint8Array {
+  return encodeJson({ batchId, first: first?.toString(), last: last?.toString(), gaps, chainBreaks } satisfies BatchEnd);
 }
+
+/** How much larger than BATCH_SIZE a batch may grow while the stream is well ahead. */
+const CATCH_UP_GROWTH = 4;
 
 export class Aborted extends Error {
   constructor() {
@@ -111,23 +108,18 @@ export class Dispatcher {
 
   /** When the oldest batch not yet committed was closed (ms since the epoch); undefined when none waits. */
   get oldestUncommittedSinceMs(): number | undefined {
-    for (const batch of this.closed.values()) return batch.since;
-    return undefined;
+    return this.closed.values().next().value?.since;
   }
 
   /** Returns a promise only when the caller must wait (a full ring, no room, a call before it waiting). */
   tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): Step {
-    return this.serially(() => this.put(n, RecordType.Tick, raw, (batch) => this.count(batch, n, chainBreak)));
+    return this.serially(() => this.put(n, RecordType.Tick, raw, chainBreak));
   }
 
   /** A tick that cannot be stored; n is undefined when the bytes did not say which tick. */
   async reject(n: bigint | undefined, code: string, detail: string, raw: Uint8Array): Promise<void> {
     const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
-    await this.serially(() =>
-      this.put(n, RecordType.Reject, encodeJson(record), (batch) => {
-        if (n !== undefined) this.count(batch, n);
-      }),
-    );
+    await this.serially(() => this.put(n, RecordType.Reject, encodeJson(record)));
   }
 
   /** A tick the sequencer cannot provide. */
@@ -185,11 +177,11 @@ export class Dispatcher {
     return this.inFlight < this.options.bufferSize && this.bytesInFlight < this.options.bufferBytes;
   }
 
-  /** Puts a record into the batch that tick n joins, then `counted` counts it there. */
-  private put(n: bigint | undefined, type: number, body: Uint8Array, counted: (batch: OpenBatch) => void): Step {
+  /** Puts tick n's record into the batch it joins, and counts it there. */
+  private put(n: bigint | undefined, type: number, body: Uint8Array, chainBreak?: ChainBreak): Step {
     return andThen(this.batchFor(n), (batch) =>
       andThen(this.pool.send(batch.worker, type, body, type !== RecordType.Tick), () => {
-        counted(batch);
+        this.count(batch, n, chainBreak);
         this.hold(batch, body.byteLength);
         return this.closeIfReady(batch);
       }),
@@ -204,8 +196,9 @@ export class Dispatcher {
     return andThen(room, () => this.open ?? this.openBatch());
   }
 
-  /** Tick n is in the batch's ring now. */
-  private count(batch: OpenBatch, n: bigint, chainBreak?: ChainBreak) {
+  /** Tick n is in the batch's ring now (undefined: a record without a number, which is no tick). */
+  private count(batch: OpenBatch, n: bigint | undefined, chainBreak?: ChainBreak) {
+    if (n === undefined) return;
     batch.first ??= n;
     batch.last = n;
     batch.ticks++;
@@ -248,9 +241,20 @@ export class Dispatcher {
 
   /** Full, or the stream is live and its Worker, idle, can commit what it holds now. */
   private isReady(batch: OpenBatch) {
-    if (batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes) return true;
+    if (batch.ticks >= this.batchLimit() || batch.bytes >= this.options.batchBytes) return true;
     const live = this.inFlight < this.options.batchSize;
     return live && (batch.ticks > 0 || batch.bytes > 0) && this.batchesOut[batch.worker] === 0;
+  }
+
+  /**
+   * BATCH_SIZE; up to CATCH_UP_GROWTH times it while more than twice BATCH_SIZE ticks wait for
+   * their commit (the stream is well ahead: catching up, or full speed), within a quarter of the
+   * buffer: PostgreSQL pays per transaction and per COPY statement (bench/RESULTS.md, issue 17).
+   */
+  private batchLimit() {
+    const { batchSize, bufferSize } = this.options;
+    if (this.inFlight <= 2 * batchSize) return batchSize;
+    return Math.max(batchSize, Math.min(batchSize * CATCH_UP_GROWTH, Math.floor(bufferSize / 4)));
   }
 
   private closeIfReady(batch: OpenBatch): Step {
