@@ -52,8 +52,8 @@ export function recordingDispatcher(workers: number, options: Partial<Dispatcher
     dispatcher,
     ends,
     log,
-    /** [first, last] of every batch closed so far. */
-    ranges: () => ends.map((e) => [e.first, e.last]),
+    /** "first-last" of every batch closed so far. */
+    ranges: () => ends.map((e) => `${e.first}-${e.last}`),
     commit: (end: BatchEnd, first = end.first, last = end.last) => dispatcher.committed(commitReport(end.batchId, first, last)),
     fillRings: (records = 0) => {
       recordsLeft = records;
