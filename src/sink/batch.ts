@@ -35,8 +35,8 @@ export interface Batch {
 }
 
 /** Table buffers kept for the next batches: at most this many sets, none that grew past TABLE_KEEP_BYTES. */
-const POOL_SETS = 8;
-const TABLE_KEEP_BYTES = 4 << 20;
+const POOL_SETS = 4;
+const TABLE_KEEP_BYTES = 16 << 20;
 
 export class BatchBuilder {
   private stored: StoredTick[] = [];
