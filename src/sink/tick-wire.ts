@@ -132,51 +132,51 @@ function skip(b: Uint8Array, wireType: number, limit: number): boolean {
   return true;
 }
 
-/** A field met once per message: `seen` has bit `field` set after the first time. */
-const once = (seen: number, field: number) => (seen & (1 << field)) === 0;
-
-/** Reads the Tick in `b`; false when it is not in canonical form. */
-export function readTick(b: Uint8Array): boolean {
-  wire.t.set(TICK_DEFAULTS);
-  wire.txCount = 0;
-  const t = wire.t;
-  const limit = b.length;
-  let seen = 0;
-  pos = 0;
-  while (pos < limit) {
-    const key = tag(b, limit);
-    if (key < 0) return false;
-    const field = key >>> 3;
-    const wireType = key & 7;
-    if (field >= 1 && field <= 6) {
-      const expected = field === 1 || field === 5 ? VARINT : LEN;
-      if (wireType !== expected || (field !== 3 && !once(seen, field))) return false;
-      seen |= 1 << field;
-    }
-    if (field === 1) {
-      t[F.TICK_NUMBER] = pos;
-      if (!varint(b, limit)) return false;
-    } else if (field === 5) {
-      t[F.TIMESTAMP] = pos;
-      if (!varint(b, limit)) return false;
-    } else if (field === 2 || field === 3 || field === 4 || field === 6) {
-      if (!delimited(b, limit)) return false;
-      const from = start;
-      const to = end;
-      if (field === 4 || field === 6) {
-        const slot = field === 4 ? F.BATCH_HASH_START : F.PREVIOUS_START;
-        t[slot] = from;
-        t[slot + 1] = to;
-      } else if (!(field === 2 ? readProof(b, from, to) : readOrdered(b, from, to))) return false;
-      pos = to;
-    } else if (!skip(b, wireType, limit)) return false;
-  }
-  return true;
+/** How a message's fields are read, each array by field number (a field beyond them is skipped). */
+interface Layout {
+  /** The wire type of each known field; -1: not read, skipped. */
+  types: number[];
+  /** Where in `wire[out]` (from the message's base) a varint's position goes, or a string's [start, end); -1: nowhere. */
+  slots: number[];
+  /** The reader of a message field, given its [from, to) and the base. */
+  nested: Array<((b: Uint8Array, from: number, to: number, base: number) => boolean) | undefined>;
+  /** A bit per field that may come more than once (repeated). */
+  repeated: number;
+  out: "t" | "txs";
 }
 
-function readProof(b: Uint8Array, from: number, limit: number): boolean {
-  const t = wire.t;
-  t[F.PROOF_PRESENT] = 1;
+const TICK: Layout = {
+  types: [-1, VARINT, LEN, LEN, LEN, VARINT, LEN],
+  slots: [-1, F.TICK_NUMBER, -1, -1, F.BATCH_HASH_START, F.TIMESTAMP, F.PREVIOUS_START],
+  nested: [undefined, undefined, readProof, readOrdered],
+  repeated: 1 << 3,
+  out: "t",
+};
+const VDF_PROOF: Layout = {
+  types: [-1, LEN, LEN, LEN, VARINT],
+  slots: [-1, F.INPUT_START, F.OUTPUT_START, F.PROOF_START, F.ITERATIONS],
+  nested: [],
+  repeated: 0,
+  out: "t",
+};
+const ORDERED_TRANSACTION: Layout = {
+  types: [-1, LEN, VARINT, LEN, VARINT],
+  slots: [-1, -1, TX.SEQUENCE, TX.HASH_START, TX.INGESTION_TIMESTAMP],
+  nested: [undefined, readTransaction],
+  repeated: 0,
+  out: "txs",
+};
+const TRANSACTION: Layout = {
+  types: [-1, LEN, LEN, LEN, LEN, VARINT, VARINT],
+  slots: [-1, TX.ID_START, TX.PAYLOAD_START, TX.SIGNATURE_START, TX.PUBLIC_KEY_START, TX.NONCE, TX.CLIENT_TIMESTAMP],
+  nested: [],
+  repeated: 0,
+  out: "txs",
+};
+
+/** Reads the message in [from, limit) by its layout; false when it is not in canonical form. */
+function readMessage(b: Uint8Array, from: number, limit: number, layout: Layout, base: number): boolean {
+  const out = wire[layout.out];
   let seen = 0;
   pos = from;
   while (pos < limit) {
@@ -184,89 +184,64 @@ function readProof(b: Uint8Array, from: number, limit: number): boolean {
     if (key < 0) return false;
     const field = key >>> 3;
     const wireType = key & 7;
-    if (field >= 1 && field <= 4) {
-      if (wireType !== (field === 4 ? VARINT : LEN) || !once(seen, field)) return false;
-      seen |= 1 << field;
-      if (field === 4) {
-        t[F.ITERATIONS] = pos;
-        if (!varint(b, limit)) return false;
-        continue;
-      }
-      if (!delimited(b, limit)) return false;
-      const slot = field === 1 ? F.INPUT_START : field === 2 ? F.OUTPUT_START : F.PROOF_START;
-      t[slot] = start;
-      t[slot + 1] = end;
-    } else if (!skip(b, wireType, limit)) return false;
+    const expected = field < layout.types.length ? layout.types[field]! : -1;
+    if (expected < 0) {
+      if (!skip(b, wireType, limit)) return false;
+      continue;
+    }
+    const bit = 1 << field;
+    if (wireType !== expected || (seen & bit & ~layout.repeated) !== 0) return false;
+    seen |= bit;
+    const slot = layout.slots[field]!;
+    if (wireType === VARINT) {
+      out[base + slot] = pos;
+      if (!varint(b, limit)) return false;
+      continue;
+    }
+    if (!delimited(b, limit)) return false;
+    const fieldStart = start;
+    const fieldEnd = end;
+    if (slot >= 0) {
+      out[base + slot] = fieldStart;
+      out[base + slot + 1] = fieldEnd;
+    }
+    const nested = layout.nested[field];
+    if (nested) {
+      if (!nested(b, fieldStart, fieldEnd, base)) return false;
+      pos = fieldEnd;
+    }
   }
   return true;
 }
 
+/** Reads the Tick in `b`; false when it is not in canonical form. */
+export function readTick(b: Uint8Array): boolean {
+  wire.t.set(TICK_DEFAULTS);
+  wire.txCount = 0;
+  return readMessage(b, 0, b.length, TICK, 0);
+}
+
+function readProof(b: Uint8Array, from: number, to: number): boolean {
+  wire.t[F.PROOF_PRESENT] = 1;
+  return readMessage(b, from, to, VDF_PROOF, 0);
+}
+
 /** One OrderedTransaction, and the Transaction in it, into the next TX_SLOTS of wire.txs. */
-function readOrdered(b: Uint8Array, from: number, limit: number): boolean {
+function readOrdered(b: Uint8Array, from: number, to: number): boolean {
   const x = wire.txCount * TX_SLOTS;
   if (x + TX_SLOTS > wire.txs.length) {
     const grown = new Int32Array(wire.txs.length * 2);
     grown.set(wire.txs);
     wire.txs = grown;
   }
-  const txs = wire.txs;
-  txs.set(TX_DEFAULTS, x);
-  txs[x + TX.START] = from;
-  txs[x + TX.END] = limit;
+  wire.txs.set(TX_DEFAULTS, x);
+  wire.txs[x + TX.START] = from;
+  wire.txs[x + TX.END] = to;
   wire.txCount++;
-  let seen = 0;
-  pos = from;
-  while (pos < limit) {
-    const key = tag(b, limit);
-    if (key < 0) return false;
-    const field = key >>> 3;
-    const wireType = key & 7;
-    if (field >= 1 && field <= 4) {
-      if (wireType !== (field === 1 || field === 3 ? LEN : VARINT) || !once(seen, field)) return false;
-      seen |= 1 << field;
-      const slot = field === 2 ? TX.SEQUENCE : field === 4 ? TX.INGESTION_TIMESTAMP : -1;
-      if (slot >= 0) {
-        txs[x + slot] = pos;
-        if (!varint(b, limit)) return false;
-        continue;
-      }
-      if (!delimited(b, limit)) return false;
-      if (field === 3) {
-        txs[x + TX.HASH_START] = start;
-        txs[x + TX.HASH_END] = end;
-      } else {
-        const after = end;
-        if (!readTransaction(b, x, start, end)) return false;
-        pos = after;
-      }
-    } else if (!skip(b, wireType, limit)) return false;
-  }
-  return true;
+  return readMessage(b, from, to, ORDERED_TRANSACTION, x);
 }
 
-function readTransaction(b: Uint8Array, x: number, from: number, limit: number): boolean {
-  const txs = wire.txs;
-  txs[x + TX.PRESENT] = 1;
-  let seen = 0;
-  pos = from;
-  while (pos < limit) {
-    const key = tag(b, limit);
-    if (key < 0) return false;
-    const field = key >>> 3;
-    const wireType = key & 7;
-    if (field >= 1 && field <= 6) {
-      if (wireType !== (field <= 4 ? LEN : VARINT) || !once(seen, field)) return false;
-      seen |= 1 << field;
-      if (field >= 5) {
-        txs[x + (field === 5 ? TX.NONCE : TX.CLIENT_TIMESTAMP)] = pos;
-        if (!varint(b, limit)) return false;
-        continue;
-      }
-      if (!delimited(b, limit)) return false;
-      const slot = TX.ID_START + 2 * (field - 1); // tx_id, payload, signature, public_key: pairs in field order
-      txs[x + slot] = start;
-      txs[x + slot + 1] = end;
-    } else if (!skip(b, wireType, limit)) return false;
-  }
-  return true;
+function readTransaction(b: Uint8Array, from: number, to: number, x: number): boolean {
+  wire.txs[x + TX.PRESENT] = 1;
+  return readMessage(b, from, to, TRANSACTION, x);
 }
