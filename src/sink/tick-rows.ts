@@ -59,26 +59,28 @@ export const TICK_TABLES = [
 export type TickTables = [CopyBuffer, CopyBuffer, CopyBuffer];
 export const newTickTables = (): TickTables => [new CopyBuffer(), new CopyBuffer(), new CopyBuffer()];
 
-/** Table `index`'s binary COPY data for `ticks` (rows in `tables`); nothing when there are no ticks. */
-export function* tableData(tables: TickTables, index: number, ticks: Iterable<TickRows>): Generator<Uint8Array> {
+/** Table `index`'s binary COPY data for `ticks` (rows in `tables`); nothing when they have no rows there. */
+export function tableData(tables: TickTables, index: number, ticks: Iterable<TickRows>): Uint8Array[] {
   const bytes = tables[index]!.bytes;
-  let start = -1;
-  let end = -1;
+  const pieces: Uint8Array[] = [COPY_HEADER];
+  let start = 0;
+  let end = 0;
   for (const { spans } of ticks) {
     const from = spans[2 * index]!;
     const to = spans[2 * index + 1]!;
+    if (from === to) continue;
     // The usual case: the batch's rows one after another, sent as one piece.
     if (from === end) end = to;
     else {
-      if (start < 0) yield COPY_HEADER;
-      else if (end > start) yield bytes.subarray(start, end);
+      if (end > start) pieces.push(bytes.subarray(start, end));
       start = from;
       end = to;
     }
   }
-  if (start < 0) return;
-  if (end > start) yield bytes.subarray(start, end);
-  yield COPY_TRAILER;
+  if (end > start) pieces.push(bytes.subarray(start, end));
+  if (pieces.length === 1) return [];
+  pieces.push(COPY_TRAILER);
+  return pieces;
 }
 
 /** Takes the newest tick's rows out of the tables again (they are the last ones in each). */

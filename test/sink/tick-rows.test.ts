@@ -285,4 +285,8 @@ test("a table's COPY data for some of a batch's ticks is their rows alone, betwe
   expect(data([rows[0]!, rows[2]!])).toEqual([...COPY_HEADER, ...rowOf(rows[0]!), ...rowOf(rows[2]!), ...COPY_TRAILER]);
   expect([...tableData(tables, 0, rows)]).toHaveLength(3); // contiguous rows: one piece
   expect([...tableData(tables, 0, [])]).toEqual([]);
+  // No transactions in these ticks: no COPY into tick_transactions at all.
+  const noTransactions = tickRows(toBinary(TickSchema, { ...validTick(), tickNumber: 4n, transactions: [] }), tables);
+  expect([...tableData(tables, 2, [noTransactions])]).toEqual([]);
+  expect([...tableData(tables, 2, [rows[1]!, noTransactions])]).toHaveLength(3);
 });
