@@ -3,7 +3,7 @@
 // and wall time per step. "COPY data (JS)" is what postgres.js does with the COPY data before the
 // socket (framing each chunk as a CopyData message); "transaction without rows" is the same
 // batch range committed with nothing to copy: the round trips of a batch.
-//   bun bench/worker-cost.ts [--workload sparse|heavy] [--ticks N] [--database-url URL]
+//   bun bench/worker-cost.ts [--workload sparse|heavy] [--ticks N] [--batch 250] [--database-url URL]
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import type { Workload } from "../src/simulator/index.ts";
@@ -14,8 +14,6 @@ import { commitBatch } from "../src/sink/timescale-writer.ts";
 import { migratedDatabase } from "../test/support/database.ts";
 import { startPostgres } from "../test/support/postgres.ts";
 import { FIRST_TICK, nowMicros, workloadShape } from "./support/workload-ticks.ts";
-
-const BATCH = 250;
 
 interface Step {
   threadCpu: number;
@@ -36,7 +34,7 @@ async function timed(step: Step, work: () => unknown) {
   step.processCpu += micros(process.cpuUsage(proc));
 }
 
-export async function measureWorkerCost(url: string, workload: Workload, ticks: number) {
+export async function measureWorkerCost(url: string, workload: Workload, ticks: number, batchSize = 250) {
   const shape = workloadShape(workload, nowMicros() - 3_600_000_000n);
   const messages = Array.from({ length: ticks }, (_, i) => encodeTick(shape, FIRST_TICK + BigInt(i)));
   const steps = ["build batch (rows)", "commitBatch", "transaction without rows", "COPY data (JS)"] as const;
@@ -50,11 +48,11 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
   await sql`INSERT INTO ingest_leases (stream, epoch, holder) VALUES (${stream}, 1, 'bench')`;
   const builder = new BatchBuilder();
   try {
-    for (let i = 0, id = 0; i < messages.length; i += BATCH, id++) {
+    for (let i = 0, id = 0; i < messages.length; i += batchSize, id++) {
       let batch: Batch | undefined;
       await timed(result["build batch (rows)"], () => {
-        for (const raw of messages.slice(i, i + BATCH)) builder.addTick(raw);
-        const last = FIRST_TICK + BigInt(Math.min(i + BATCH, messages.length) - 1);
+        for (const raw of messages.slice(i, i + batchSize)) builder.addTick(raw);
+        const last = FIRST_TICK + BigInt(Math.min(i + batchSize, messages.length) - 1);
         batch = builder.finish({
           batchId: id,
           first: (FIRST_TICK + BigInt(i)).toString(),
@@ -95,15 +93,21 @@ const FRAME = Buffer.alloc(5);
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { workload: { type: "string", default: "sparse" }, ticks: { type: "string" }, "database-url": { type: "string" } },
+    options: {
+      workload: { type: "string", default: "sparse" },
+      ticks: { type: "string" },
+      batch: { type: "string", default: "250" },
+      "database-url": { type: "string" },
+    },
   });
   const workload = values.workload as Workload;
   const ticks = Number(values.ticks ?? (workload === "heavy" ? 5_000 : 50_000));
   const server = values["database-url"] ? undefined : await startPostgres();
   try {
     const url = await migratedDatabase(values["database-url"] ?? server!.url);
-    const cost = await measureWorkerCost(url, workload, ticks);
-    console.log(`µs per ${workload} tick, ${ticks} ticks in batches of ${BATCH}: thread CPU / process CPU / wall`);
+    const batchSize = Number(values.batch);
+    const cost = await measureWorkerCost(url, workload, ticks, batchSize);
+    console.log(`µs per ${workload} tick, ${ticks} ticks in batches of ${batchSize}: thread CPU / process CPU / wall`);
     for (const [name, s] of Object.entries(cost))
       console.log(
         `${name.padEnd(34)} ${s.threadCpu.toFixed(2).padStart(7)} ${s.processCpu.toFixed(2).padStart(7)} ${s.wall.toFixed(2).padStart(7)}`,
