@@ -5,6 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type postgres from "postgres";
 import { TickSchema, type Tick } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
+import { BatchBuilder } from "../../src/sink/batch.ts";
 import { COPY_HEADER, COPY_TRAILER } from "../../src/sink/copy-binary.ts";
 import { copyInto } from "../../src/sink/copy-in.ts";
 import { decodeTick, newTickTables, TICK_TABLES, TickRejected, tableData, tickRows, type TickRows } from "../../src/sink/tick-rows.ts";
@@ -289,4 +290,18 @@ test("a table's COPY data for some of a batch's ticks is their rows alone, betwe
   const noTransactions = tickRows(toBinary(TickSchema, { ...validTick(), tickNumber: 4n, transactions: [] }), tables);
   expect([...tableData(tables, 2, [noTransactions])]).toEqual([]);
   expect([...tableData(tables, 2, [rows[1]!, noTransactions])]).toHaveLength(3);
+});
+
+test("a batch keeps a tick with invalid UTF-8 as a reject under its number, with its bytes, and stores the others", () => {
+  const bad = withBytes((t, m) => (t.transactionBatchHash = m), [0xc3, 0x28]); // a two-byte sequence broken off
+  const good = toBinary(TickSchema, { ...validTick(), tickNumber: 7n });
+  const builder = new BatchBuilder();
+  builder.addTick(bad);
+  builder.addTick(good);
+  const batch = builder.finish({ batchId: 1, first: "7", last: "18446744073709551615", gaps: [], chainBreaks: [] });
+  expect(batch.rejected).toEqual([
+    { tickNumber: 18446744073709551615n, code: "invalid_utf8", detail: "transaction_batch_hash is not valid UTF-8", raw: bad },
+  ]);
+  expect(batch.stored.map((s) => s.rows.tickNumber)).toEqual([7n]);
+  expect(batch.stored[0]!.rows.spans[0]).toBe(0); // the rejected tick left nothing in the tables
 });
