@@ -2,7 +2,9 @@
 // (BatchBuilder) and committed one after another with commitBatch into a throwaway database, CPU
 // and wall time per step. "COPY data (JS)" is what postgres.js does with the COPY data before the
 // socket (framing each chunk as a CopyData message); "transaction without rows" is the same
-// batch range committed with nothing to copy: the round trips of a batch.
+// batch range committed with nothing to copy: the round trips of a batch. "statement:" lines split
+// commitBatch's thread CPU by statement, from its sending to the next one's (its reply, and the
+// work before the next statement), by the statement's first words.
 //   bun bench/worker-cost.ts [--workload sparse|heavy] [--ticks N] [--batch 250] [--database-url URL]
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -23,6 +25,28 @@ interface Step {
 
 const micros = (usage: { user: number; system: number }) => usage.user + usage.system;
 
+const threadCpu = () => micros(process.threadCpuUsage());
+
+/** Thread CPU per statement, while recording: from sending one (postgres.js's debug hook) to sending the next, or to lap(). */
+class StatementClock {
+  readonly cpu = new Map<string, number>();
+  recording = false;
+  private current: string | undefined;
+  private since = 0;
+
+  sent = (_connection: number, query: string) => {
+    this.lap();
+    if (this.recording) this.current = query.trim().split(/\s+/).slice(0, 3).join(" ");
+  };
+
+  lap() {
+    const now = threadCpu();
+    if (this.current !== undefined) this.cpu.set(this.current, (this.cpu.get(this.current) ?? 0) + now - this.since);
+    this.current = undefined;
+    this.since = now;
+  }
+}
+
 /** Adds the CPU (this thread, and the whole process: GC and JIT helper threads too) and wall time `work` takes. */
 async function timed(step: Step, work: () => unknown) {
   const thread = process.threadCpuUsage();
@@ -42,7 +66,8 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
     (typeof steps)[number],
     Step
   >;
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const clock = new StatementClock();
+  const sql = postgres(url, { max: 1, onnotice: () => {}, debug: clock.sent });
   const hooks = { renew: () => sql, onRetry: (error: unknown) => console.error(error) };
   const stream = "bench";
   await sql`INSERT INTO ingest_leases (stream, epoch, holder) VALUES (${stream}, 1, 'bench')`;
@@ -62,7 +87,10 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
         });
       });
       await timed(result["COPY data (JS)"], () => copyDataOnly(batch!));
+      clock.recording = true;
       await timed(result.commitBatch, () => commitBatch(sql, stream, 1n, batch!, { hooks, attemptTimeoutMs: 60_000 }));
+      clock.lap();
+      clock.recording = false;
       // The same range again, with no rows, in a range of its own: a batch's round trips alone.
       const empty = { ...batch!, stored: [], first: batch!.first! + 10_000_000n, last: batch!.last! + 10_000_000n };
       await timed(result["transaction without rows"], () => commitBatch(sql, stream, 1n, empty, { hooks, attemptTimeoutMs: 60_000 }));
@@ -71,12 +99,15 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
   } finally {
     await sql.end();
   }
-  return Object.fromEntries(
-    Object.entries(result).map(([name, s]) => [
-      name,
-      { threadCpu: s.threadCpu / ticks, processCpu: s.processCpu / ticks, wall: s.wall / ticks },
-    ]),
-  );
+  return {
+    steps: Object.fromEntries(
+      Object.entries(result).map(([name, s]) => [
+        name,
+        { threadCpu: s.threadCpu / ticks, processCpu: s.processCpu / ticks, wall: s.wall / ticks },
+      ]),
+    ),
+    statements: Object.fromEntries([...clock.cpu].map(([statement, cpu]) => [statement, cpu / ticks])),
+  };
 }
 
 /** What copyInto and postgres.js do with a batch's COPY data before the socket, without a socket. */
@@ -108,10 +139,11 @@ if (import.meta.main) {
     const batchSize = Number(values.batch);
     const cost = await measureWorkerCost(url, workload, ticks, batchSize);
     console.log(`µs per ${workload} tick, ${ticks} ticks in batches of ${batchSize}: thread CPU / process CPU / wall`);
-    for (const [name, s] of Object.entries(cost))
+    for (const [name, s] of Object.entries(cost.steps))
       console.log(
         `${name.padEnd(34)} ${s.threadCpu.toFixed(2).padStart(7)} ${s.processCpu.toFixed(2).padStart(7)} ${s.wall.toFixed(2).padStart(7)}`,
       );
+    for (const [statement, cpu] of Object.entries(cost.statements)) console.log(`  statement: ${statement.padEnd(40)} ${cpu.toFixed(2)}`);
   } finally {
     await server?.destroy();
   }
