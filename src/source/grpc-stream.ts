@@ -70,7 +70,9 @@ class ServerStream {
       this.connectionError ??= error;
       this.finish({ code: Status.UNAVAILABLE, details: error.message });
     });
-    this.session.on("close", () => this.finish({ code: Status.UNAVAILABLE, details: this.connectionError?.message ?? "Connection dropped" }));
+    this.session.on("close", () =>
+      this.finish({ code: Status.UNAVAILABLE, details: this.connectionError?.message ?? "Connection dropped" }),
+    );
     this.session.on("connect", () => this.startKeepalive());
     this.stream = this.session.request({
       ":method": "POST",
@@ -149,9 +151,7 @@ class ServerStream {
       if (result) this.wait(result);
     }
     if (this.busy || this.status || !this.readsEnded || !this.sentStatus) return;
-    this.finish(
-      this.deframer.holdsBytes ? { code: Status.INTERNAL, details: "The response ended inside a message" } : this.sentStatus,
-    );
+    this.finish(this.deframer.holdsBytes ? { code: Status.INTERNAL, details: "The response ended inside a message" } : this.sentStatus);
   }
 
   private wait(result: Promise<void>) {
@@ -181,7 +181,10 @@ class ServerStream {
       const tooLarge = (error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE";
       this.finish(
         tooLarge
-          ? { code: Status.RESOURCE_EXHAUSTED, details: `Received message that decompresses to a size larger than ${this.target.maxMessageBytes}` }
+          ? {
+              code: Status.RESOURCE_EXHAUSTED,
+              details: `Received message that decompresses to a size larger than ${this.target.maxMessageBytes}`,
+            }
           : { code: Status.INTERNAL, details: `Failed to decompress ${this.encoding}-encoded message: ${(error as Error).message}` },
       );
       return undefined;

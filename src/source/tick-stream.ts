@@ -73,13 +73,10 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
         }
         if (!result) return;
         busy = true;
-        return result.then(
-          () => {
-            busy = false;
-            lastMessageAt = performance.now();
-          },
-          fail,
-        );
+        return result.then(() => {
+          busy = false;
+          lastMessageAt = performance.now();
+        }, fail);
       },
       onEnd: async (status) => {
         clearInterval(idle);
