@@ -128,8 +128,13 @@ class ServerStream {
 
   private onClose() {
     if (this.status || this.sentStatus) return;
-    const status = statusOfReset(this.stream.rstCode ?? constants.NGHTTP2_NO_ERROR);
-    this.finish(this.connectionError ? { code: Status.UNAVAILABLE, details: this.connectionError.message } : status);
+    // Only this reader destroys its session, and it sets the status first: a session gone here was lost.
+    const lost = this.connectionError || this.session.destroyed || this.session.closed;
+    this.finish(
+      lost
+        ? { code: Status.UNAVAILABLE, details: this.connectionError?.message ?? "Connection dropped" }
+        : statusOfReset(this.stream.rstCode ?? constants.NGHTTP2_NO_ERROR),
+    );
   }
 
   /** Hands over whole messages until a handler makes the call wait; ends the call after the last one. */

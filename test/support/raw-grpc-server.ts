@@ -9,8 +9,8 @@ export interface RawCall {
   headers: IncomingHttpHeaders;
   /** The request message, unframed. */
   request: Uint8Array;
-  /** The connection's socket, to cut it. */
-  socket: Socket;
+  /** Cuts the server's connections at the TCP level: no GOAWAY, no RST_STREAM. */
+  cut: () => void;
 }
 
 export interface RawGrpcServer {
@@ -32,7 +32,10 @@ export async function startRawGrpcServer(serve: (call: RawCall) => void | Promis
     const parts: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => parts.push(chunk));
     stream.on("end", () => {
-      const call = { stream, headers, request: Buffer.concat(parts).subarray(5), socket: stream.session!.socket as Socket };
+      const cut = () => {
+        for (const socket of sockets) socket.destroy();
+      };
+      const call = { stream, headers, request: Buffer.concat(parts).subarray(5), cut };
       calls.push(call);
       void serve(call);
     });
