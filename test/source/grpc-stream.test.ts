@@ -63,7 +63,10 @@ function readAllWithGrpcJs(address: string) {
 }
 
 test("the request: POST to the method's path with gRPC's headers and the framed request message", async () => {
-  const server = await rawServer(({ stream }) => (respond(stream), end(stream)));
+  const server = await rawServer(({ stream }) => {
+    respond(stream);
+    end(stream);
+  });
   const { status } = await readAll(server.address);
   expect(status).toEqual({ code: Status.OK, details: "" });
   const [call] = server.calls;
@@ -273,7 +276,7 @@ test("keepalive: a server that stops answering PINGs ends the call as UNAVAILABL
   const proxy = await freezingProxy(server.address);
   const keepalive = { intervalMs: 200, timeoutMs: 300 };
   let ended = false;
-  const answered = readAll(proxy.address, { keepalive }).then((r) => ((ended = true), r));
+  const answered = readAll(proxy.address, { keepalive }).finally(() => (ended = true));
   await Bun.sleep(1_500); // several PINGs, each answered
   expect(ended).toBe(false);
   proxy.freeze();
@@ -325,13 +328,16 @@ test("a call that fails while a handler is busy ends only once the handler has s
       events.push("message");
       return Bun.sleep(600).then(() => void events.push("settled"));
     },
-  }).then((r) => (events.push("end"), r));
+  }).finally(() => events.push("end"));
   expect(status.code).toBe(Status.UNAVAILABLE);
   expect(events).toEqual(["message", "settled", "end"]);
 });
 
 test("cancel ends the call as CANCELLED, once", async () => {
-  const server = await rawServer(({ stream }) => (respond(stream), stream.write(framed(message(8, 1)))));
+  const server = await rawServer(({ stream }) => {
+    respond(stream);
+    stream.write(framed(message(8, 1)));
+  });
   const ends: CallStatus[] = [];
   await new Promise<void>((resolve) => {
     const call = openServerStream(target(server.address), "/x", new Uint8Array(0), {
@@ -339,7 +345,10 @@ test("cancel ends the call as CANCELLED, once", async () => {
         call.cancel();
         call.cancel();
       },
-      onEnd: (status) => (ends.push(status), resolve()),
+      onEnd: (status) => {
+        ends.push(status);
+        resolve();
+      },
     });
   });
   await Bun.sleep(100);

@@ -28,7 +28,7 @@ export async function startRawGrpcServer(serve: (call: RawCall) => void | Promis
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  server.on("stream", (stream, headers) => {
+  server.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
     const parts: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => parts.push(chunk));
     stream.on("end", () => {
