@@ -1,7 +1,8 @@
 // gRPC's length-prefixed messages (a flag byte, a 4-byte big-endian length, the bytes) cut out of
 // HTTP/2 DATA chunks as they come: a message may span chunks and a chunk may hold many. A message
 // lying whole in one chunk is handed out as a view of it, without a copy; one that spans chunks is
-// assembled into a buffer of its own size.
+// assembled into a buffer of its own size. Views are plain Uint8Arrays, not Buffers: a Buffer's
+// subarray costs more than twice as much in Bun, here and in every reader of the message after.
 
 const PREFIX_BYTES = 5;
 const COMPRESSED_FLAG = 1;
@@ -20,6 +21,8 @@ export class GrpcDeframer {
   private readonly chunks: Uint8Array[] = [];
   /** Read position in chunks[0]. */
   private at = 0;
+  /** Bytes pushed and not yet read. */
+  private unread = 0;
   private readonly prefix = new Uint8Array(PREFIX_BYTES);
   private prefixFilled = 0;
   /** The message being assembled across chunks, once its prefix is in. */
@@ -32,12 +35,19 @@ export class GrpcDeframer {
   constructor(private readonly maxMessageBytes: number) {}
 
   push(chunk: Uint8Array) {
-    if (chunk.length > 0) this.chunks.push(chunk);
+    if (chunk.length === 0) return;
+    this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.unread += chunk.length;
+  }
+
+  /** Bytes pushed and not yet read into a message. */
+  get unreadBytes(): number {
+    return this.unread;
   }
 
   /** Whether bytes of an unfinished message (or unread whole ones) are held. */
   get holdsBytes(): boolean {
-    return this.chunks.length > 0 || this.prefixFilled > 0 || this.body !== undefined;
+    return this.unread > 0 || this.prefixFilled > 0 || this.body !== undefined;
   }
 
   /** The next whole message, or undefined until more bytes arrive; throws MessageTooLarge. */
@@ -95,6 +105,7 @@ export class GrpcDeframer {
   }
 
   private advance(chunk: Uint8Array, to: number) {
+    this.unread -= to - this.at;
     if (to < chunk.length) {
       this.at = to;
       return;
