@@ -40,11 +40,6 @@ export class GrpcDeframer {
     this.unread += chunk.length;
   }
 
-  /** Bytes pushed and not yet read into a message. */
-  get unreadBytes(): number {
-    return this.unread;
-  }
-
   /** Whether bytes of an unfinished message (or unread whole ones) are held. */
   get holdsBytes(): boolean {
     return this.unread > 0 || this.prefixFilled > 0 || this.body !== undefined;

@@ -1,18 +1,13 @@
 // One server-streaming gRPC call over its own HTTP/2 connection (node:http2), reading the response's
 // DATA chunks straight into messages (grpc-deframer.ts). grpc-js does the same with a per-message
 // filter chain, copies and a pause/resume of the HTTP/2 stream per message, which was most of the
-// ingester's main thread. This reader reads ahead while a handler makes it wait, up to
-// READ_AHEAD_BYTES, and only then pauses the HTTP/2 stream, so that flow control holds the sender
-// back; it resumes once everything read ahead is handed over. (Pausing and resuming cost the main
-// thread about as much as reading a message: a full pipeline would make it pause at nearly every tick.)
+// ingester's main thread; this reader pauses only while a handler makes it wait, so HTTP/2 flow
+// control still holds the sender back.
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { status as Status } from "@grpc/grpc-js";
 import { GrpcDeframer, MessageTooLarge } from "./grpc-deframer.ts";
 import { statusOfHttp, statusOfReset, statusOfTrailers, type CallStatus } from "./grpc-status.ts";
-
-/** Bytes received and not yet handed over (beyond them, at most one HTTP/2 stream window of 64 KiB). */
-export const READ_AHEAD_BYTES = 1024 * 1024;
 
 export interface Http2Target {
   /** "http://host:port" or "https://host:port". */
@@ -96,8 +91,7 @@ class ServerStream {
     this.stream.on("data", (chunk: Uint8Array) => {
       if (this.status) return;
       this.deframer.push(chunk);
-      if (!this.busy) this.deliver();
-      else if (this.deframer.unreadBytes >= READ_AHEAD_BYTES && !this.stream.isPaused()) this.stream.pause();
+      this.deliver();
     });
     this.stream.on("end", () => {
       this.readsEnded = true;
@@ -167,11 +161,12 @@ class ServerStream {
 
   private wait(result: Promise<void>) {
     this.busy = true;
+    this.stream.pause();
     const settled = () => {
       this.busy = false;
       if (this.status) return this.reportEnd();
+      this.stream.resume();
       this.deliver();
-      if (!this.busy && this.stream.isPaused()) this.stream.resume();
     };
     result.then(settled, settled);
   }

@@ -285,7 +285,7 @@ test("keepalive: a server that stops answering PINGs ends the call as UNAVAILABL
   expect(status).toEqual({ code: Status.UNAVAILABLE, details: "No answer to a keepalive PING within 300ms" });
 }, 15_000);
 
-test("while a handler's promise is pending no message is handed over, and past READ_AHEAD_BYTES HTTP/2 flow control stops the sender", async () => {
+test("while a handler's promise is pending no message is handed over and HTTP/2 flow control stops the sender", async () => {
   const sim = await startSimulator(simulatorDefaults({ rate: 0 }));
   cleanup.push(() => sim.stop());
   let release!: () => void;
