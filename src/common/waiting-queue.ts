@@ -1,5 +1,8 @@
-// A queue whose readers wait for the next item: items go to the readers in order, and closing it
-// tells every reader, once what was queued is taken, that nothing more will come.
+// Two ways to wait for something another part of the program does. A WaitingQueue hands items to
+// its readers in order, and closing it tells every reader, once what was queued is taken, that
+// nothing more will come. A WakeUp carries no items: wakeAll() wakes whoever waits now (a wake-up
+// with no one waiting is lost, so a waiter checks again what it waits for), and after close() no
+// one waits.
 
 export class WaitingQueue<T> {
   private readonly items: T[] = [];
@@ -22,5 +25,25 @@ export class WaitingQueue<T> {
   close(): void {
     this.closed = true;
     for (const reader of this.readers.splice(0)) reader(undefined);
+  }
+}
+
+export class WakeUp {
+  private readonly waiters: Array<() => void> = [];
+  private closed = false;
+
+  /** Resolves at the next wakeAll() or close(); at once once closed. */
+  wait(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  wakeAll(): void {
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wakeAll();
   }
 }

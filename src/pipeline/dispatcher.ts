@@ -1,15 +1,27 @@
 // Groups ticks, in stream order, into batches and streams each batch into the ring of the least
 // busy Worker. While the stream is live (fewer than BATCH_SIZE ticks wait for their commit) a batch
 // closes as soon as its Worker has nothing else to commit: send what is there now. Otherwise (the
-// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks, BATCH_BYTES bytes or
-// FLUSH_INTERVAL after it opened, whichever comes first. One small batch per Worker at a time keeps
-// latency at about one commit; small batches at full speed would cost the two shared cores a
-// transaction per few ticks (measured: with one per idle writer the ingester fell behind at
-// 10,000 ticks/s), so full speed gets full batches (bench/RESULTS.md, issue 17).
+// stream is ahead, or the Worker busy) it grows until BATCH_SIZE ticks (more while the stream is
+// well ahead: batchLimit), BATCH_BYTES bytes or FLUSH_INTERVAL after it opened, whichever comes
+// first. One small batch per Worker at a time keeps latency at about one commit; small batches at
+// full speed would cost the two shared cores a transaction per few ticks (measured: with one per
+// idle writer the ingester fell behind at 10,000 ticks/s), so full speed gets full batches
+// (bench/RESULTS.md, issue 17).
 // It bounds what is in flight to BUFFER_SIZE ticks and BUFFER_BYTES bytes (every record counts,
 // rejects included): when the database falls behind, the caller waits here, stops reading
 // the stream, and gRPC flow control slows the sequencer's sending.
+//
+// States. A batch is open or none is: a record opens one on the least busy Worker; a tick whose
+// number does not follow the open batch's closes it first, as do the bounds above, FLUSH_INTERVAL
+// and waiting for room. A closed batch (its End record sent) waits for its commit reports: each
+// frees its ticks (a Worker may split a batch and commit it in parts), the last its bytes and its
+// Worker's turn. At BUFFER_SIZE or BUFFER_BYTES a call waits for room until a commit frees some.
+// Calls run one at a time: at once, synchronously, when none is waiting (the stream's fast path:
+// no promise per tick); one that must wait (for room, or in a full ring) returns a promise and holds
+// back the calls after it (the stream's, the flush timer's, a commit's). Once aborted, every call
+// that needs room fails with Aborted; flush() still sends the open batch on its way.
 // Tick records do not wake their Worker: it cannot commit before the batch's End arrives.
+import { WakeUp } from "../common/waiting-queue.ts";
 import type { BatchEnd, ChainBreak, ChainBreakRecord, CommitReport, GapRecord, RejectRecord } from "../sink/records.ts";
 import { encodeJson, RecordType } from "./batch-protocol.ts";
 import type { WorkerPool } from "./worker-pool.ts";
@@ -36,16 +48,20 @@ interface OpenBatch {
   timer: ReturnType<typeof setTimeout>;
 }
 
-function endRecord(batch: OpenBatch): Uint8Array {
-  const end: BatchEnd = {
-    batchId: batch.batchId,
-    first: batch.first?.toString(),
-    last: batch.last?.toString(),
-    gaps: batch.gaps,
-    chainBreaks: batch.chainBreaks,
-  };
-  return encodeJson(end);
+/** Done, or a promise when it had to wait. */
+type Step = void | Promise<void>;
+
+/** `next(value)` at once when the value is there, else once its promise gives it: nothing waits that need not. */
+function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
+
+function endRecord({ batchId, first, last, gaps, chainBreaks }: OpenBatch): Uint8Array {
+  return encodeJson({ batchId, first: first?.toString(), last: last?.toString(), gaps, chainBreaks } satisfies BatchEnd);
+}
+
+/** How much larger than BATCH_SIZE a batch may grow while the stream is well ahead. */
+const CATCH_UP_GROWTH = 4;
 
 export class Aborted extends Error {
   constructor() {
@@ -63,10 +79,11 @@ export class Dispatcher {
   private readonly batchesOut: number[];
   /** Closed batches not yet fully committed, oldest first: their Worker, ticks still to commit, bytes, and when closed. */
   private readonly closed = new Map<number, { worker: number; remaining: number; bytes: number; since: number }>();
-  private roomWaiters: Array<() => void> = [];
-  /** Serialises the stream's calls with the flush timer's. */
+  /** Woken when a commit leaves room; closed at the abort. */
+  private readonly roomFreed = new WakeUp();
+  /** Settles once the calls queued so far have run. */
   private lock: Promise<unknown> = Promise.resolve();
-  /** Calls waiting for or holding the lock; the synchronous path is open only when none are. */
+  /** Calls queued or under way that had to wait; a call runs at once only when there are none. */
   private busy = 0;
 
   constructor(
@@ -76,7 +93,7 @@ export class Dispatcher {
   ) {
     this.workerLoad = new Array(pool.size).fill(0);
     this.batchesOut = new Array(pool.size).fill(0);
-    signal.addEventListener("abort", () => this.wakeRoomWaiters());
+    signal.addEventListener("abort", () => this.roomFreed.close());
   }
 
   /** Ticks accepted and not yet committed. */
@@ -91,59 +108,36 @@ export class Dispatcher {
 
   /** When the oldest batch not yet committed was closed (ms since the epoch); undefined when none waits. */
   get oldestUncommittedSinceMs(): number | undefined {
-    for (const batch of this.closed.values()) return batch.since;
-    return undefined;
+    return this.closed.values().next().value?.since;
   }
 
-  /** Returns a promise only when the caller must wait (a full ring, no room, a break in the numbers). */
-  tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): void | Promise<void> {
-    const continues = this.open === undefined || this.open.last === undefined || this.open.last === n - 1n;
-    if (this.busy === 0 && continues && this.hasRoom() && !this.signal.aborted) {
-      const batch = this.open ?? this.openBatch();
-      if (this.pool.trySend(batch.worker, RecordType.Tick, raw, false)) {
-        this.count(batch, n, chainBreak);
-        this.hold(batch, raw.byteLength);
-        if (this.isReady(batch) && !this.tryClose()) return this.flush();
-        return;
-      }
-    }
-    return this.locked(async () => {
-      const batch = await this.batchFor(n);
-      await this.pool.send(batch.worker, RecordType.Tick, raw, false);
-      this.count(batch, n, chainBreak);
-      this.hold(batch, raw.byteLength);
-      await this.closeIfReady(batch);
-    });
+  /** Returns a promise only when the caller must wait (a full ring, no room, a call before it waiting). */
+  tick(n: bigint, raw: Uint8Array, chainBreak?: ChainBreak): Step {
+    return this.serially(() => this.put(n, RecordType.Tick, raw, chainBreak));
   }
 
   /** A tick that cannot be stored; n is undefined when the bytes did not say which tick. */
-  reject(n: bigint | undefined, code: string, detail: string, raw: Uint8Array): Promise<void> {
-    return this.locked(async () => {
-      const batch = await this.batchFor(n);
-      const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
-      const body = encodeJson(record);
-      await this.pool.send(batch.worker, RecordType.Reject, body);
-      if (n !== undefined) this.count(batch, n);
-      this.hold(batch, body.byteLength);
-      await this.closeIfReady(batch);
-    });
+  async reject(n: bigint | undefined, code: string, detail: string, raw: Uint8Array): Promise<void> {
+    const record: RejectRecord = { tickNumber: n?.toString(), code, detail, rawBase64: Buffer.from(raw).toString("base64") };
+    await this.serially(() => this.put(n, RecordType.Reject, encodeJson(record)));
   }
 
   /** A tick the sequencer cannot provide. */
-  gap(n: bigint, reason: string): Promise<void> {
-    return this.locked(async () => {
-      const batch = await this.batchFor(n);
-      this.count(batch, n);
-      const previous = batch.gaps.at(-1);
-      if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
-      else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
-      await this.closeIfReady(batch);
-    });
+  async gap(n: bigint, reason: string): Promise<void> {
+    await this.serially(() =>
+      andThen(this.batchFor(n), (batch) => {
+        this.count(batch, n);
+        const previous = batch.gaps.at(-1);
+        if (previous && BigInt(previous.last) === n - 1n && previous.reason === reason) previous.last = n.toString();
+        else batch.gaps.push({ first: n.toString(), last: n.toString(), reason });
+        return this.closeIfReady(batch);
+      }),
+    );
   }
 
   /** A run of ticks the sequencer no longer has: one batch and one tick_gaps row, however long. */
-  gapRange(first: bigint, last: bigint, reason: string): Promise<void> {
-    return this.locked(async () => {
+  async gapRange(first: bigint, last: bigint, reason: string): Promise<void> {
+    await this.serially(async () => {
       await this.close();
       await this.waitForRoom();
       const batch = this.openBatch();
@@ -155,8 +149,9 @@ export class Dispatcher {
     });
   }
 
-  flush(): Promise<void> {
-    return this.locked(() => this.close());
+  /** Sends the open batch on its way. */
+  async flush(): Promise<void> {
+    await this.serially(() => this.close());
   }
 
   /** A Worker committed [first, last] (or part of a batch it had to split). */
@@ -175,23 +170,35 @@ export class Dispatcher {
     }
     // Its Worker may be idle now: the open batch need not wait for more ticks.
     if (this.open && this.isReady(this.open)) void this.flush().catch(() => {});
-    if (this.hasRoom()) this.wakeRoomWaiters();
+    if (this.hasRoom()) this.roomFreed.wakeAll();
   }
 
   private hasRoom() {
     return this.inFlight < this.options.bufferSize && this.bytesInFlight < this.options.bufferBytes;
   }
 
-  /** The batch that tick n joins (undefined: a record without a number, which joins any): the
-   * open one if n continues it, else a new one. */
-  private async batchFor(n: bigint | undefined): Promise<OpenBatch> {
-    if (n !== undefined && this.open?.last !== undefined && this.open.last !== n - 1n) await this.close();
-    await this.waitForRoom();
-    return this.open ?? this.openBatch();
+  /** Puts tick n's record into the batch it joins, and counts it there. */
+  private put(n: bigint | undefined, type: number, body: Uint8Array, chainBreak?: ChainBreak): Step {
+    return andThen(this.batchFor(n), (batch) =>
+      andThen(this.pool.send(batch.worker, type, body, type !== RecordType.Tick), () => {
+        this.count(batch, n, chainBreak);
+        this.hold(batch, body.byteLength);
+        return this.closeIfReady(batch);
+      }),
+    );
   }
 
-  /** Tick n is in the batch's ring now. */
-  private count(batch: OpenBatch, n: bigint, chainBreak?: ChainBreak) {
+  /** The batch that tick n joins (undefined: a record without a number, which joins any), once
+   * there is room: the open one if n continues it, else a new one. */
+  private batchFor(n: bigint | undefined): OpenBatch | Promise<OpenBatch> {
+    const breaks = n !== undefined && this.open?.last !== undefined && this.open.last !== n - 1n;
+    const room = andThen(breaks ? this.close() : undefined, () => this.waitForRoom());
+    return andThen(room, () => this.open ?? this.openBatch());
+  }
+
+  /** Tick n is in the batch's ring now (undefined: a record without a number, which is no tick). */
+  private count(batch: OpenBatch, n: bigint | undefined, chainBreak?: ChainBreak) {
+    if (n === undefined) return;
     batch.first ??= n;
     batch.last = n;
     batch.ticks++;
@@ -206,13 +213,11 @@ export class Dispatcher {
     this.bytesInFlight += bytes;
   }
 
-  private async waitForRoom() {
-    while (!this.hasRoom()) {
-      await this.close(); // the open batch's ticks count too: send them on their way
-      if (this.signal.aborted) throw new Aborted();
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    }
+  /** Returns at once if there is room; else sends the open batch on its way (its ticks count too) and waits for commits. */
+  private waitForRoom(): Step {
     if (this.signal.aborted) throw new Aborted();
+    if (this.hasRoom()) return;
+    return andThen(this.close(), () => this.roomFreed.wait().then(() => this.waitForRoom()));
   }
 
   private openBatch(): OpenBatch {
@@ -236,52 +241,58 @@ export class Dispatcher {
 
   /** Full, or the stream is live and its Worker, idle, can commit what it holds now. */
   private isReady(batch: OpenBatch) {
-    if (batch.ticks >= this.options.batchSize || batch.bytes >= this.options.batchBytes) return true;
+    if (batch.ticks >= this.batchLimit() || batch.bytes >= this.options.batchBytes) return true;
     const live = this.inFlight < this.options.batchSize;
     return live && (batch.ticks > 0 || batch.bytes > 0) && this.batchesOut[batch.worker] === 0;
   }
 
-  private async closeIfReady(batch: OpenBatch) {
-    if (this.isReady(batch)) await this.close();
+  /**
+   * BATCH_SIZE; up to CATCH_UP_GROWTH times it while more than twice BATCH_SIZE ticks wait for
+   * their commit (the stream is well ahead: catching up, or full speed), within a quarter of the
+   * buffer: PostgreSQL pays per transaction and per COPY statement (bench/RESULTS.md, issue 17).
+   */
+  private batchLimit() {
+    const { batchSize, bufferSize } = this.options;
+    if (this.inFlight <= 2 * batchSize) return batchSize;
+    return Math.max(batchSize, Math.min(batchSize * CATCH_UP_GROWTH, Math.floor(bufferSize / 4)));
   }
 
-  private async close() {
+  private closeIfReady(batch: OpenBatch): Step {
+    if (this.isReady(batch)) return this.close();
+  }
+
+  /** The open batch is complete: its End goes to its Worker, and from now on only its commit reports concern it. */
+  private close(): Step {
     const batch = this.open;
     if (!batch) return;
-    const end = endRecord(batch);
-    this.retire(batch);
-    await this.pool.send(batch.worker, RecordType.End, end);
-  }
-
-  /** close() when it can be done at once; false (and nothing done) if it cannot. */
-  private tryClose(): boolean {
-    const batch = this.open!;
-    const end = endRecord(batch);
-    if (!this.pool.trySend(batch.worker, RecordType.End, end)) return false;
-    this.retire(batch);
-    return true;
-  }
-
-  /** The open batch is complete: from now on only its commit reports concern it. */
-  private retire(batch: OpenBatch) {
     this.open = undefined;
     clearTimeout(batch.timer);
     if (batch.ticks > 0 || batch.bytes > 0) {
       this.closed.set(batch.batchId, { worker: batch.worker, remaining: batch.ticks, bytes: batch.bytes, since: Date.now() });
       this.batchesOut[batch.worker]!++;
     }
+    return this.pool.send(batch.worker, RecordType.End, endRecord(batch));
   }
 
-  private wakeRoomWaiters() {
-    const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const wake of waiters) wake();
+  /**
+   * Runs `step` now if no call is under way, else after those that are, so that the stream's calls,
+   * the flush timer's and the commits' never interleave. A step that has to wait holds back the
+   * calls after it until it is done. Errors always come as a rejected promise.
+   */
+  private serially(step: () => Step): Step {
+    if (this.busy > 0) return this.holdBack(this.lock.then(step));
+    try {
+      const waiting = step();
+      if (waiting) return this.holdBack(waiting);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
+  private holdBack(work: Promise<void>): Promise<void> {
     this.busy++;
-    const result = this.lock.then(fn).finally(() => this.busy--);
-    this.lock = result.catch(() => {});
-    return result;
+    const done = work.finally(() => this.busy--);
+    this.lock = done.catch(() => {});
+    return done;
   }
 }

@@ -85,19 +85,19 @@ export class WorkerPool {
     return Promise.race([Promise.all(this.members.map((m) => m.ready)).then(() => {}), this.death.promise]);
   }
 
-  /** Sends a record to a Worker if it can be done at once; false if the caller must use send(). */
-  trySend(index: number, type: number, body: Uint8Array, wake = true): boolean {
-    const { ring } = this.members[index]!;
-    return body.byteLength <= ring.maxBody && ring.tryWrite(type, body, wake);
-  }
-
-  /** Sends a record to a Worker, waiting while its ring is full; rejects once a Worker died (its ring would never drain). */
-  async send(index: number, type: number, body: Uint8Array, wake = true): Promise<void> {
+  /**
+   * Sends a record to a Worker: at once, returning nothing, when its ring has room; else a promise
+   * that waits while the ring is full and rejects once a Worker died (its ring would never drain).
+   * So the hot path makes no promise per record.
+   */
+  send(index: number, type: number, body: Uint8Array, wake = true): void | Promise<void> {
     const { ring, worker } = this.members[index]!;
-    if (body.byteLength <= ring.maxBody) return Promise.race([ring.write(type, body, wake), this.death.promise]);
-    // Too large for the ring: the record goes by message, and the ring keeps its place in order.
-    worker.postMessage({ type: "large", recordType: type, body: body.slice() } satisfies LargeRecord);
-    await Promise.race([ring.write(RecordType.Large, new Uint8Array(0), wake), this.death.promise]);
+    if (body.byteLength > ring.maxBody) {
+      // Too large for the ring: the record goes by message, and the ring keeps its place in order.
+      worker.postMessage({ type: "large", recordType: type, body: body.slice() } satisfies LargeRecord);
+      return this.send(index, RecordType.Large, new Uint8Array(0), wake);
+    }
+    if (!ring.tryWrite(type, body, wake)) return Promise.race([ring.write(type, body, wake), this.death.promise]);
   }
 
   /** Closes the rings and waits for the Workers to commit what they hold; true if they did in time. */

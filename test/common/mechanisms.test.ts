@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { backoff } from "../../src/common/backoff.ts";
 import { errorMessage } from "../../src/common/errors.ts";
-import { WaitingQueue } from "../../src/common/waiting-queue.ts";
+import { WaitingQueue, WakeUp } from "../../src/common/waiting-queue.ts";
 
 test("backoff doubles from 100 ms after each failure and stops at 5 s, or at the range given", () => {
   expect([0, 1, 2, 5, 6, 40].map((failures) => backoff(failures))).toEqual([100, 200, 400, 3_200, 5_000, 5_000]);
@@ -29,4 +29,19 @@ test("a WaitingQueue hands items out in order, to readers that came first, and e
   queue.close();
   expect(await Promise.all(waiting)).toEqual([3, undefined]);
   expect(await queue.next()).toBeUndefined();
+});
+
+test("a WakeUp wakes whoever waits now, and no later waiter; once closed, no one waits", async () => {
+  const wakeUp = new WakeUp();
+  const woken: string[] = [];
+  const early = [wakeUp.wait().then(() => woken.push("a")), wakeUp.wait().then(() => woken.push("b"))];
+  wakeUp.wakeAll();
+  await Promise.all(early);
+  const late = wakeUp.wait().then(() => woken.push("late"));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  expect(woken).toEqual(["a", "b"]);
+  wakeUp.close();
+  await late;
+  await wakeUp.wait();
+  expect(woken).toEqual(["a", "b", "late"]);
 });

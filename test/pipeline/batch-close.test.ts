@@ -10,34 +10,24 @@ const BATCH_SIZE = 5;
 test("with an idle Worker a single tick is sent at once, without waiting for FLUSH_INTERVAL", async () => {
   const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE });
   await dispatcher.tick(1n, new Uint8Array(10));
-  expect(ranges()).toEqual([["1", "1"]]);
+  expect(ranges()).toEqual(["1-1"]);
 });
 
 test("each idle Worker gets a batch of its own", async () => {
   const { dispatcher, ranges } = recordingDispatcher(2, { batchSize: BATCH_SIZE });
   for (let n = 1n; n <= 3n; n++) await dispatcher.tick(n, new Uint8Array(10));
   // Two Workers, two batches of one tick; the third tick waits for one of them.
-  expect(ranges()).toEqual([
-    ["1", "1"],
-    ["2", "2"],
-  ]);
+  expect(ranges()).toEqual(["1-1", "2-2"]);
 });
 
 test("while its Worker is busy the batch grows, up to BATCH_SIZE, and closes when the Worker commits", async () => {
   const { dispatcher, ends, ranges, commit } = recordingDispatcher(1, { batchSize: BATCH_SIZE });
   for (let n = 1n; n <= 9n; n++) await dispatcher.tick(n, new Uint8Array(10));
   // Tick 1 keeps the Worker busy; 2-6 filled a batch of BATCH_SIZE; 7-9 wait in the open batch.
-  expect(ranges()).toEqual([
-    ["1", "1"],
-    ["2", "6"],
-  ]);
+  expect(ranges()).toEqual(["1-1", "2-6"]);
   commit(ends[0]!);
   await dispatcher.flush(); // runs after the close that the commit started
-  expect(ranges()).toEqual([
-    ["1", "1"],
-    ["2", "6"],
-    ["7", "9"],
-  ]);
+  expect(ranges()).toEqual(["1-1", "2-6", "7-9"]);
 });
 
 test("a commit with no open batch closes nothing, and the next tick goes at once", async () => {
@@ -45,24 +35,17 @@ test("a commit with no open batch closes nothing, and the next tick goes at once
   await dispatcher.tick(1n, new Uint8Array(10));
   commit(ends[0]!);
   await dispatcher.flush();
-  expect(ranges()).toEqual([["1", "1"]]);
+  expect(ranges()).toEqual(["1-1"]);
   await dispatcher.tick(2n, new Uint8Array(10));
-  expect(ranges()).toEqual([
-    ["1", "1"],
-    ["2", "2"],
-  ]);
+  expect(ranges()).toEqual(["1-1", "2-2"]);
 });
 
 test("while BATCH_SIZE ticks or more wait for their commit the stream is ahead: an idle Worker gets only full batches", async () => {
-  const { dispatcher, ends, ranges, commit } = recordingDispatcher(2, { batchSize: BATCH_SIZE });
+  // A buffer of 20 keeps batches at BATCH_SIZE (they grow only within a quarter of it).
+  const { dispatcher, ends, ranges, commit } = recordingDispatcher(2, { batchSize: BATCH_SIZE, bufferSize: 20 });
   for (let n = 1n; n <= 12n; n++) await dispatcher.tick(n, new Uint8Array(10));
   // Tick 1 to Worker 0, tick 2 to Worker 1, then full batches: 3-7 to Worker 0, 8-12 to Worker 1.
-  expect(ranges()).toEqual([
-    ["1", "1"],
-    ["2", "2"],
-    ["3", "7"],
-    ["8", "12"],
-  ]);
+  expect(ranges()).toEqual(["1-1", "2-2", "3-7", "8-12"]);
   commit(ends[0]!);
   commit(ends[2]!);
   // Worker 0 is idle, but 6 ticks (2, 8-12) still wait: tick 13 waits for more.
@@ -71,5 +54,19 @@ test("while BATCH_SIZE ticks or more wait for their commit the stream is ahead: 
   commit(ends[1]!);
   await dispatcher.flush(); // runs after the close that the commit started, if any
   // 6 ticks (8-13) wait: still ahead; only the flush closed it.
-  expect(ranges().slice(4)).toEqual([["13", "13"]]);
+  expect(ranges().slice(4)).toEqual(["13-13"]);
+});
+
+test("while more than 2 × BATCH_SIZE ticks wait for their commit, a batch grows to 4 × BATCH_SIZE", async () => {
+  const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE });
+  // Nothing commits: tick 1 keeps the Worker busy, 2-6 fill a batch; the batch after it passes
+  // 10 ticks in flight while it fills, so it grows to 20 ticks, and so does the next.
+  for (let n = 1n; n <= 50n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  expect(ranges()).toEqual(["1-1", "2-6", "7-26", "27-46"]);
+});
+
+test("a small buffer keeps batches at BATCH_SIZE: a batch never holds more than a quarter of it", async () => {
+  const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE, bufferSize: 20 });
+  for (let n = 1n; n <= 19n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  expect(ranges()).toEqual(["1-1", "2-6", "7-11", "12-16"]);
 });
