@@ -42,11 +42,10 @@ export async function runTickStream(client: ContinuumClient, options: TickStream
 /** One StreamTicks call, until it ends; never leaves a handler running behind it. */
 function readOnce(client: ContinuumClient, startTick: bigint, options: TickStreamOptions) {
   return new Promise<{ reason: string; received: boolean }>((resolve, reject) => {
-    const call = client.streamTicks(startTick);
     let received = false;
     let stalled = false;
-    let busy: Promise<void> | undefined;
-    let failed = false;
+    let busy = false;
+    let failure: { error: unknown } | undefined;
     // One timer looks at the time of the last message, rather than a timer set per message.
     let lastMessageAt = performance.now();
     const idle = setInterval(
@@ -57,69 +56,49 @@ function readOnce(client: ContinuumClient, startTick: bigint, options: TickStrea
       },
       Math.min(1000, options.idleTimeoutMs / 4),
     );
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      call.cancel();
+    };
+    const call = client.readTicks(startTick, {
+      onMessage: (bytes) => {
+        if (!received) options.onConnect?.(startTick);
+        received = true;
+        lastMessageAt = performance.now();
+        let result: void | Promise<void>;
+        try {
+          result = options.onTick(bytes);
+        } catch (error) {
+          return fail(error);
+        }
+        if (!result) return;
+        busy = true;
+        return result.then(() => {
+          busy = false;
+          lastMessageAt = performance.now();
+        }, fail);
+      },
+      onEnd: async (status) => {
+        clearInterval(idle);
+        options.signal.removeEventListener("abort", cancel);
+        if (failure) return reject(failure.error);
+        if (isMessageTooLarge(status)) {
+          try {
+            await options.onTooLarge(status.details);
+          } catch (error) {
+            return reject(error);
+          }
+        }
+        const reason = stalled
+          ? `no tick for ${options.idleTimeoutMs}ms`
+          : status.code === grpc.status.OK
+            ? "stream ended by the server"
+            : `${grpc.status[status.code]}: ${status.details}`;
+        resolve({ reason, received });
+      },
+    });
     const cancel = () => call.cancel();
     options.signal.addEventListener("abort", cancel, { once: true });
-    const fail = (error: unknown) => {
-      failed = true;
-      call.cancel();
-      reject(error);
-    };
-    const handled = (result: void | Promise<void>) => {
-      if (!result) return;
-      call.pause();
-      busy = result.then(() => {
-        busy = undefined;
-        if (failed) return;
-        lastMessageAt = performance.now();
-        call.resume();
-      }, fail);
-    };
-
-    call.on("data", (bytes: Uint8Array) => {
-      if (failed) return;
-      if (!received) options.onConnect?.(startTick);
-      received = true;
-      lastMessageAt = performance.now();
-      try {
-        handled(options.onTick(bytes));
-      } catch (error) {
-        fail(error);
-      }
-    });
-    // grpc-js reports the status before the ticks still buffered in the paused call are read;
-    // the call is over only when both the status and the end of its data are in.
-    let finalStatus: grpc.StatusObject | undefined;
-    let ended = false;
-    const finish = async () => {
-      if (!finalStatus || !ended) return;
-      clearInterval(idle);
-      options.signal.removeEventListener("abort", cancel);
-      await busy;
-      if (failed) return;
-      const status = finalStatus;
-      if (isMessageTooLarge(status)) {
-        try {
-          await options.onTooLarge(status.details);
-        } catch (error) {
-          return reject(error);
-        }
-      }
-      const reason = stalled
-        ? `no tick for ${options.idleTimeoutMs}ms`
-        : status.code === grpc.status.OK
-          ? "stream ended by the server"
-          : `${grpc.status[status.code]}: ${status.details}`;
-      resolve({ reason, received });
-    };
-    call.on("error", () => {}); // the status says why
-    call.on("status", (status: grpc.StatusObject) => {
-      finalStatus = status;
-      void finish();
-    });
-    call.on("end", () => {
-      ended = true;
-      void finish();
-    });
   });
 }
 
