@@ -1,13 +1,14 @@
 // The per-tick work of the pipeline, timed step by step in one thread, without gRPC or the
 // database: what the main thread does (peek, sequence, into a ring) and what a Worker does (out of
-// the ring, decode, validate and encode the rows, join a batch's rows per table).
+// the ring, validate and encode the binary COPY rows into its batch's table buffers). Decoding
+// into message objects, which only the console sink and verify do, for comparison.
 //   bun bench/per-tick.ts [--workload sparse|heavy]
 import { parseArgs } from "node:util";
 import type { Workload } from "../src/simulator/index.ts";
 import { encodeTick } from "../src/simulator/ticks.ts";
 import { createRing, RingReader, RingWriter } from "../src/pipeline/ring.ts";
 import { TickOrder } from "../src/pipeline/tick-order.ts";
-import { decodeTick, tickRows, type TickRows } from "../src/sink/tick-rows.ts";
+import { decodeTick, newTickTables, tickRows } from "../src/sink/tick-rows.ts";
 import { peekTick } from "../src/source/tick-peek.ts";
 import { FIRST_TICK, workloadShape } from "./support/workload-ticks.ts";
 
@@ -22,8 +23,7 @@ export function measurePerTick(workload: Workload, ticks: number, rounds = 5): P
   const ring = createRing(64 << 20);
   const writer = new RingWriter(ring);
   const reader = new RingReader(ring);
-  const decoded = messages.map(decodeTick);
-  let rows: TickRows[] = [];
+  const tables = newTickTables();
   const steps: Record<string, () => void> = {
     "peek (main)": () => {
       for (const bytes of messages) peekTick(bytes);
@@ -38,19 +38,14 @@ export function measurePerTick(workload: Workload, ticks: number, rounds = 5): P
         while (reader.tryRead());
       }
     },
-    "decode (worker)": () => {
-      for (const bytes of messages) decodeTick(bytes);
-    },
-    "rows (worker)": () => {
-      rows = decoded.map(tickRows);
-    },
-    "join batch text (worker)": () => {
-      for (let i = 0; i < rows.length; i += BATCH) {
-        const batch = rows.slice(i, i + BATCH);
-        batch.map((r) => r.tick).join("");
-        batch.map((r) => r.vdfProof).join("");
-        batch.map((r) => r.transactions).join("");
+    "rows into batch buffers (worker)": () => {
+      for (let i = 0; i < messages.length; i += BATCH) {
+        for (const table of tables) table.reset();
+        for (const bytes of messages.slice(i, i + BATCH)) tickRows(bytes, tables);
       }
+    },
+    "decode to objects (console, verify)": () => {
+      for (const bytes of messages) decodeTick(bytes);
     },
   };
   const result: PerTick = {};

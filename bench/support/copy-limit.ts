@@ -1,21 +1,22 @@
 // The physical limit the ingester is compared with: the same rows, into the same tables and
 // indexes of a fresh migrated database on the same server, loaded by `psql \copy` from files
 // written beforehand: no gRPC, no decoding, no batching. The files hold the simulator's ticks
-// encoded by the ingester's own row encoder (tickRows), so the rows are identical.
-import { mkdirSync, statSync } from "node:fs";
+// encoded by the ingester's own row encoder (tickRows) in binary COPY form, so the rows and their
+// form are identical.
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Workload } from "../../src/simulator/index.ts";
 import { encodeTick } from "../../src/simulator/ticks.ts";
-import { decodeTick, TICK_COLUMNS, tickRows, TRANSACTION_COLUMNS, VDF_PROOF_COLUMNS } from "../../src/sink/tick-rows.ts";
+import { COPY_HEADER, COPY_TRAILER } from "../../src/sink/copy-binary.ts";
+import { copyInto } from "../../src/sink/copy-in.ts";
+import { newTickTables, TICK_TABLES, tickRows } from "../../src/sink/tick-rows.ts";
 import { machineBusySeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { FIRST_TICK, workloadShape } from "./workload-ticks.ts";
 import { openSql } from "../../test/support/processes.ts";
 
-const TABLES = [
-  { table: "ticks", columns: TICK_COLUMNS },
-  { table: "vdf_proofs", columns: VDF_PROOF_COLUMNS },
-  { table: "tick_transactions", columns: TRANSACTION_COLUMNS },
-] as const;
+const TABLES = TICK_TABLES;
+/** Rows gathered before they are written to the files. */
+const FLUSH_BYTES = 1 << 20;
 
 export interface CopyFiles {
   ticks: number;
@@ -26,7 +27,7 @@ export interface CopyFiles {
   prepareSeconds: number;
 }
 
-/** Writes the COPY text of ticks FIRST_TICK .. FIRST_TICK+ticks-1, split in `parts` tick ranges. */
+/** Writes the binary COPY data of ticks FIRST_TICK .. FIRST_TICK+ticks-1, split in `parts` tick ranges. */
 export async function prepareCopyFiles(
   workload: Workload,
   genesisMicros: bigint,
@@ -43,19 +44,29 @@ export async function prepareCopyFiles(
   const perPart = Math.ceil(ticks / parts);
   for (let part = 0; part < parts; part++) {
     const paths = Object.fromEntries(
-      TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.tsv`)]),
+      TABLES.map(({ table }) => [table, join(dir, `${workload}-${part}-${table}.copy`)]),
     ) as CopyFiles["parts"][number];
+    // A writer appends to what a file holds: an earlier run's longer file would leave data after the trailer.
+    for (const { table } of TABLES) rmSync(paths[table], { force: true });
     const sinks = TABLES.map(({ table }) => Bun.file(paths[table]).writer({ highWaterMark: 1 << 20 }));
     const from = FIRST_TICK + BigInt(part * perPart);
     const to = FIRST_TICK + BigInt(Math.min(ticks, (part + 1) * perPart));
+    const tables = newTickTables();
+    const flush = () =>
+      tables.forEach((t, i) => {
+        sinks[i]!.write(t.bytes.slice(0, t.length));
+        t.reset();
+      });
+    for (const sink of sinks) sink.write(COPY_HEADER);
     for (let n = from; n < to; n++) {
-      const r = tickRows(decodeTick(encodeTick(shape, n)));
-      sinks[0]!.write(r.tick);
-      sinks[1]!.write(r.vdfProof);
-      if (r.transactions) sinks[2]!.write(r.transactions);
-      rows += 2 + r.transactionCount;
+      rows += 2 + tickRows(encodeTick(shape, n), tables).transactionCount;
+      if (tables[0].length + tables[1].length + tables[2].length >= FLUSH_BYTES) flush();
     }
-    for (const sink of sinks) await sink.end();
+    flush();
+    for (const sink of sinks) {
+      sink.write(COPY_TRAILER);
+      await sink.end();
+    }
     for (const { table } of TABLES) bytes += statSync(paths[table]).size;
     files.push(paths);
   }
@@ -104,7 +115,7 @@ export async function loadCopyFiles(url: string, files: CopyFiles, connections: 
 
 async function loadWithPsql(psql: string, url: string, parts: CopyFiles["parts"]) {
   const script = parts
-    .flatMap((part) => TABLES.map(({ table, columns }) => `\\copy ${table} (${columns}) FROM '${part[table]}'`))
+    .flatMap((part) => TABLES.map(({ table, columns }) => `\\copy ${table} (${columns}) FROM '${part[table]}' WITH (FORMAT binary)`))
     .join("\n");
   const proc = Bun.spawn([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url, "-f", "-"], {
     stdin: new Blob([script]),
@@ -120,16 +131,21 @@ async function loadWithPostgresJs(url: string, parts: CopyFiles["parts"]) {
   try {
     await sql.begin(async (tx) => {
       for (const part of parts) {
-        for (const { table, columns } of TABLES) {
-          const writable = await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable();
-          for await (const chunk of Bun.file(part[table]).stream()) {
-            if (!writable.write(chunk)) await new Promise((resolve) => writable.once("drain", resolve));
-          }
-          await new Promise<void>((resolve, reject) => writable.end((error?: Error | null) => (error ? reject(error) : resolve())));
-        }
+        for (const { table, columns } of TABLES) await copyInto(tx, table, columns, fileChunks(part[table]), true);
       }
     });
   } finally {
     await sql.end();
+  }
+}
+
+/** A file in pieces of 1 MiB, one buffer reused: COPY copies each piece as it is written. */
+function* fileChunks(path: string) {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = new Uint8Array(1 << 20);
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) yield buffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
   }
 }

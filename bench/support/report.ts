@@ -352,7 +352,7 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "### The limit: the same rows by `psql \\copy`",
     "",
-    `The simulator's ticks (same seed and genesis) encoded beforehand by the ingester's own row encoder (src/sink/tick-rows.ts) into COPY text files, ` +
+    `The simulator's ticks (same seed and genesis) encoded beforehand by the ingester's own row encoder (src/sink/tick-rows.ts) into binary COPY files, ` +
       `two halves, loaded into the three tables of a fresh migrated database (same indexes): with 1 connection (both halves in turn, one transaction) and with 2 ` +
       `(one half each, at once). ingest_ranges, one row per batch, is left out. The ratios above use the faster of the two.`,
     "",
@@ -373,7 +373,8 @@ function block(results: BenchResults, chartFile: string): string {
     "### Per-tick work in one thread (µs per tick, `bun bench/per-tick.ts`)",
     "",
     "Main thread: reading the tick number and VDF outputs (peek) and sequencing; ring: copying the bytes into and out of a Worker's ring; Worker: " +
-      "decoding, validating and encoding the COPY rows, and joining a batch's rows per table. gRPC and the database are not in it.",
+      "validating the wire bytes and encoding the binary COPY rows into the batch's table buffers; decoding into message objects " +
+      "(the console sink and verify only) for comparison. gRPC and the database are not in it.",
     "",
     perTickTable(results),
     "",

@@ -23,6 +23,7 @@ function fail(error: Error): never {
 async function run(init: WorkerInit) {
   const ring = new RingReader(init.ring);
   const finished = new WaitingQueue<Batch>();
+  const builder = new BatchBuilder(init.sink.kind === "console");
 
   // Several writers, each with its own connection, so one batch's commit round trip does not
   // hold up the next batch: the database works on them concurrently.
@@ -31,6 +32,7 @@ async function run(init: WorkerInit) {
     try {
       for (let batch = await finished.next(); batch; batch = await finished.next()) {
         for (const r of await sink.write(batch)) post(r);
+        builder.recycle(batch);
       }
     } finally {
       await sink.close();
@@ -38,8 +40,6 @@ async function run(init: WorkerInit) {
   }).map((writer) => writer.catch(fail));
 
   post({ type: "ready" });
-  const keepTicks = init.sink.kind === "console";
-  let builder = new BatchBuilder(keepTicks);
   while (await ring.waitForData()) {
     for (let record = ring.tryRead(); record; record = ring.tryRead()) {
       if (record.type === RecordType.Large) record = (await largeRecords.next())!; // never closed
@@ -47,7 +47,6 @@ async function run(init: WorkerInit) {
       else if (record.type === RecordType.Reject) builder.addReject(decodeJson<RejectRecord>(record.body));
       else {
         finished.push(builder.finish(decodeJson<BatchEnd>(record.body)));
-        builder = new BatchBuilder(keepTicks);
         await nextTurn(); // let the writers' I/O run while batches keep arriving
       }
     }

@@ -1,6 +1,8 @@
-// PostgreSQL COPY text format: one encoder for every table. Columns are separated by tabs, rows
-// end with a newline, and backslash, tab, newline and carriage return inside a value are escaped.
-// A NUL character cannot be stored in PostgreSQL text at all: callers reject such values first.
+// PostgreSQL COPY text format, for the tables of what the ingester records (tick_rejects,
+// tick_gaps, chain_breaks; the tick tables are binary, copy-binary.ts) and for verify's rendering
+// of rows. Columns are separated by tabs, rows end with a newline, and backslash, tab, newline and
+// carriage return inside a value are escaped. A NUL character cannot be stored in PostgreSQL text
+// at all: callers reject such values first.
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };

@@ -1,16 +1,22 @@
-// One tick, decoded and validated, becomes the COPY rows of ticks, vdf_proofs and
-// tick_transactions; or, when it cannot be stored, a reject with the reason.
-import { fromBinary } from "@bufbuild/protobuf";
+// One tick's wire bytes, validated, become its binary COPY rows in ticks, vdf_proofs and
+// tick_transactions, appended to its batch's table buffers; or, when it cannot be stored, a reject
+// with the reason. No message objects and no strings per tick: the fields are read where they lie
+// (tick-wire.ts) and copied into the buffers. The generated types stay the contract: a message
+// that is not in the canonical form the reader knows is decoded by them and encoded again.
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
-import { copyBytea, copyReason, copyRow, copyText, copyTimestamp, MAX_TIMESTAMP_MICROS } from "./copy-text.ts";
+import { COPY_HEADER, COPY_TRAILER, CopyBuffer, INT4_BYTES, NUMERIC_MAX_BYTES, TIMESTAMP_BYTES } from "./copy-binary.ts";
+import { copyBytea, copyReason, copyRow, copyText, MAX_TIMESTAMP_MICROS } from "./copy-text.ts";
+import { F, readTick, TX, TX_SLOTS, wire } from "./tick-wire.ts";
 
 export interface TickRows {
   tickNumber: bigint;
   timestampMicros: bigint;
   transactionCount: number;
-  tick: string;
-  vdfProof: string;
-  transactions: string;
+  /** Not in the canonical form tick-wire.ts reads: decoded and encoded again by the generated code first. */
+  reencoded: boolean;
+  /** Where its rows are in its batch's tables: [start, end) in each, in TICK_TABLES order. */
+  spans: number[];
 }
 
 export interface Rejection {
@@ -25,20 +31,9 @@ export class TickRejected extends Error {
   }
 }
 
-const TX_HASH = /^[0-9a-fA-F]{64}$/;
-
 const reject = (code: string, detail: string): never => {
   throw new TickRejected({ code, detail });
 };
-
-function text(value: string, field: string): string {
-  if (value.includes("\0")) reject("nul_in_text", `${field} contains a NUL character, which PostgreSQL text cannot store`);
-  return copyText(value);
-}
-
-function required(value: string | Uint8Array, field: string, code: string) {
-  if (value.length === 0) reject(code, `${field} is empty`);
-}
 
 export function decodeTick(bytes: Uint8Array): Tick {
   try {
@@ -48,81 +43,188 @@ export function decodeTick(bytes: Uint8Array): Tick {
   }
 }
 
-/** Throws TickRejected with the reason when the tick cannot be stored. */
-export function tickRows(tick: Tick): TickRows {
-  const n = tick.tickNumber;
-  if (n === 0n) reject("zero_tick_number", "tick_number is 0");
-  if (tick.timestamp > MAX_TIMESTAMP_MICROS) reject("timestamp_out_of_range", `timestamp ${tick.timestamp} is beyond year 9999`);
-  const proof = tick.vdfProof;
-  if (!proof) return reject("missing_vdf_proof", "vdf_proof is missing");
-  required(proof.input, "vdf_proof.input", "missing_vdf_proof");
-  required(proof.output, "vdf_proof.output", "missing_vdf_proof");
-  required(proof.proof, "vdf_proof.proof", "missing_vdf_proof");
-
-  const number = n.toString();
-  const time = copyTimestamp(tick.timestamp);
-  let transactions = "";
-  tick.transactions.forEach((ordered, i) => {
-    const at = `transactions[${i}]`;
-    const tx = ordered.transaction;
-    if (!tx) return reject("invalid_transaction", `${at}.transaction is missing`);
-    required(ordered.txHash, `${at}.tx_hash`, "invalid_transaction");
-    // The wire contract's hash is SHA-256 in hex. Anything else would be stored as a key that
-    // no lookup finds, and a long one is refused by the index (SQLSTATE 54000): reject it here.
-    if (!TX_HASH.test(ordered.txHash))
-      reject("invalid_transaction", `${at}.tx_hash is not 64 hexadecimal characters (${ordered.txHash.length} characters)`);
-    required(tx.signature, `${at}.transaction.signature`, "invalid_transaction");
-    required(tx.publicKey, `${at}.transaction.public_key`, "invalid_transaction");
-    transactions += copyRow([
-      number,
-      time,
-      ordered.sequenceNumber.toString(),
-      text(ordered.txHash, `${at}.tx_hash`),
-      text(tx.txId, `${at}.transaction.tx_id`),
-      copyBytea(tx.payload),
-      copyBytea(tx.signature),
-      copyBytea(tx.publicKey),
-      tx.nonce.toString(),
-      tx.timestamp.toString(),
-      ordered.ingestionTimestamp.toString(),
-    ]);
-  });
-
-  return {
-    tickNumber: n,
-    timestampMicros: tick.timestamp,
-    transactionCount: tick.transactions.length,
-    tick: copyRow([
-      number,
-      time,
-      text(tick.transactionBatchHash, "transaction_batch_hash"),
-      text(tick.previousOutput, "previous_output"),
-      String(tick.transactions.length),
-    ]),
-    vdfProof: copyRow([
-      number,
-      time,
-      text(proof.input, "vdf_proof.input"),
-      text(proof.output, "vdf_proof.output"),
-      text(proof.proof, "vdf_proof.proof"),
-      proof.iterations.toString(),
-    ]),
-    transactions,
-  };
-}
-
 export const TICK_COLUMNS = `tick_number, "timestamp", batch_hash, previous_output, transaction_count`;
 export const VDF_PROOF_COLUMNS = "tick_number, tick_timestamp, input, output, proof, iterations";
 export const TRANSACTION_COLUMNS =
   "tick_number, tick_timestamp, sequence_number, tx_hash, tx_id, payload, signature, public_key, nonce, " +
   "client_timestamp, ingestion_timestamp";
 
-/** The three tables a stored tick has rows in, each with the part of its TickRows that goes there. */
-export const TICK_TABLES: ReadonlyArray<{ table: string; columns: string; rows: (r: TickRows) => string }> = [
-  { table: "ticks", columns: TICK_COLUMNS, rows: (r) => r.tick },
-  { table: "vdf_proofs", columns: VDF_PROOF_COLUMNS, rows: (r) => r.vdfProof },
-  { table: "tick_transactions", columns: TRANSACTION_COLUMNS, rows: (r) => r.transactions },
-];
+/** The three tables a stored tick has rows in; a batch's rows of each are in the buffer of the same index. */
+export const TICK_TABLES = [
+  { table: "ticks", columns: TICK_COLUMNS },
+  { table: "vdf_proofs", columns: VDF_PROOF_COLUMNS },
+  { table: "tick_transactions", columns: TRANSACTION_COLUMNS },
+] as const;
+
+export type TickTables = [CopyBuffer, CopyBuffer, CopyBuffer];
+export const newTickTables = (): TickTables => [new CopyBuffer(), new CopyBuffer(), new CopyBuffer()];
+
+/** Table `index`'s binary COPY data for `ticks` (rows in `tables`); nothing when they have no rows there. */
+export function tableData(tables: TickTables, index: number, ticks: Iterable<TickRows>): Uint8Array[] {
+  const bytes = tables[index]!.bytes;
+  const pieces: Uint8Array[] = [COPY_HEADER];
+  let start = 0;
+  let end = 0;
+  for (const { spans } of ticks) {
+    const from = spans[2 * index]!;
+    const to = spans[2 * index + 1]!;
+    if (from === to) continue;
+    // The usual case: the batch's rows one after another, sent as one piece.
+    if (from === end) end = to;
+    else {
+      if (end > start) pieces.push(bytes.subarray(start, end));
+      start = from;
+      end = to;
+    }
+  }
+  if (end > start) pieces.push(bytes.subarray(start, end));
+  if (pieces.length === 1) return [];
+  pieces.push(COPY_TRAILER);
+  return pieces;
+}
+
+/** Takes the newest tick's rows out of the tables again (they are the last ones in each). */
+export function dropRows(tables: TickTables, rows: TickRows) {
+  tables.forEach((table, i) => (table.length = rows.spans[2 * i]!));
+}
+
+const TWO_32 = 4_294_967_296;
+const MAX_TIMESTAMP_HI = Number(MAX_TIMESTAMP_MICROS >> 32n);
+const MAX_TIMESTAMP_LO = Number(MAX_TIMESTAMP_MICROS & 0xffffffffn);
+const uint64 = (hi: number, lo: number) => (hi < 0x200000 ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo));
+
+const TX_LAST_COLUMNS = [TX.NONCE, TX.CLIENT_TIMESTAMP, TX.INGESTION_TIMESTAMP];
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** A string field as PostgreSQL text: valid UTF-8 (the generated decoder refuses anything else too) and no NUL. */
+function checkText(b: Uint8Array, start: number, end: number, field: string) {
+  let high = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c === 0) reject("nul_in_text", `${field} contains a NUL character, which PostgreSQL text cannot store`);
+    high |= c;
+  }
+  if (high < 0x80) return;
+  try {
+    STRICT_UTF8.decode(b.subarray(start, end));
+  } catch {
+    reject("invalid_utf8", `${field} is not valid UTF-8`);
+  }
+}
+
+const HEX_DIGIT = new Uint8Array(256);
+for (const c of "0123456789abcdefABCDEF") HEX_DIGIT[c.charCodeAt(0)] = 1;
+
+function isHash(b: Uint8Array, start: number, end: number) {
+  if (end - start !== 64) return false;
+  let digits = 0;
+  for (let i = start; i < end; i++) digits += HEX_DIGIT[b[i]!]!;
+  return digits === 64;
+}
+
+function required(empty: boolean, field: string, code: string) {
+  if (empty) reject(code, `${field} is empty`);
+}
+
+/** The tick's bytes in the form readTick knows: as they are, or decoded and encoded again by the generated code. */
+function read(raw: Uint8Array): Uint8Array {
+  if (readTick(raw)) return raw;
+  const canonical = toBinary(TickSchema, decodeTick(raw), { writeUnknownFields: false });
+  if (!readTick(canonical)) throw new Error("a Tick encoded by the generated code is not in canonical form");
+  return canonical;
+}
+
+/**
+ * Appends the tick's rows to `tables`; throws TickRejected with the reason when it cannot be
+ * stored, having appended nothing.
+ */
+export function tickRows(raw: Uint8Array, tables: TickTables): TickRows {
+  const b = read(raw);
+  const { t, txs, txCount } = wire;
+  wire.at(b, t[F.TICK_NUMBER]!);
+  const [numberHi, numberLo] = [wire.hi, wire.lo];
+  if ((numberHi | numberLo) === 0) reject("zero_tick_number", "tick_number is 0");
+  wire.at(b, t[F.TIMESTAMP]!);
+  const [timeHi, timeLo] = [wire.hi, wire.lo];
+  if (timeHi > MAX_TIMESTAMP_HI || (timeHi === MAX_TIMESTAMP_HI && timeLo > MAX_TIMESTAMP_LO))
+    reject("timestamp_out_of_range", `timestamp ${uint64(timeHi, timeLo)} is beyond year 9999`);
+  if (t[F.PROOF_PRESENT] === 0) reject("missing_vdf_proof", "vdf_proof is missing");
+  required(t[F.INPUT_START] === t[F.INPUT_END], "vdf_proof.input", "missing_vdf_proof");
+  required(t[F.OUTPUT_START] === t[F.OUTPUT_END], "vdf_proof.output", "missing_vdf_proof");
+  required(t[F.PROOF_START] === t[F.PROOF_END], "vdf_proof.proof", "missing_vdf_proof");
+  for (let i = 0, x = 0; i < txCount; i++, x += TX_SLOTS) {
+    const at = `transactions[${i}]`;
+    if (txs[x + TX.PRESENT] === 0) reject("invalid_transaction", `${at}.transaction is missing`);
+    const [hashStart, hashEnd] = [txs[x + TX.HASH_START]!, txs[x + TX.HASH_END]!];
+    required(hashStart === hashEnd, `${at}.tx_hash`, "invalid_transaction");
+    // The wire contract's hash is SHA-256 in hex. Anything else would be stored as a key that
+    // no lookup finds, and a long one is refused by the index (SQLSTATE 54000): reject it here.
+    if (!isHash(b, hashStart, hashEnd)) {
+      const characters = LENIENT_UTF8.decode(b.subarray(hashStart, hashEnd)).length;
+      reject("invalid_transaction", `${at}.tx_hash is not 64 hexadecimal characters (${characters} characters)`);
+    }
+    required(txs[x + TX.SIGNATURE_START] === txs[x + TX.SIGNATURE_END], `${at}.transaction.signature`, "invalid_transaction");
+    required(txs[x + TX.PUBLIC_KEY_START] === txs[x + TX.PUBLIC_KEY_END], `${at}.transaction.public_key`, "invalid_transaction");
+    checkText(b, txs[x + TX.ID_START]!, txs[x + TX.ID_END]!, `${at}.transaction.tx_id`);
+  }
+  checkText(b, t[F.BATCH_HASH_START]!, t[F.BATCH_HASH_END]!, "transaction_batch_hash");
+  checkText(b, t[F.PREVIOUS_START]!, t[F.PREVIOUS_END]!, "previous_output");
+  checkText(b, t[F.INPUT_START]!, t[F.INPUT_END]!, "vdf_proof.input");
+  checkText(b, t[F.OUTPUT_START]!, t[F.OUTPUT_END]!, "vdf_proof.output");
+  checkText(b, t[F.PROOF_START]!, t[F.PROOF_END]!, "vdf_proof.proof");
+
+  const [ticks, proofs, transactions] = tables;
+  const spans = [ticks.length, 0, proofs.length, 0, transactions.length, 0];
+  const key = NUMERIC_MAX_BYTES + TIMESTAMP_BYTES; // tick_number and time, the first columns of each row
+  ticks.reserve(2 + key + 8 + t[F.BATCH_HASH_END]! - t[F.BATCH_HASH_START]! + t[F.PREVIOUS_END]! - t[F.PREVIOUS_START]! + INT4_BYTES);
+  ticks.int16(5);
+  ticks.numericField(numberHi, numberLo);
+  ticks.timestampField(timeHi, timeLo);
+  ticks.field(b, t[F.BATCH_HASH_START]!, t[F.BATCH_HASH_END]!);
+  ticks.field(b, t[F.PREVIOUS_START]!, t[F.PREVIOUS_END]!);
+  ticks.int4Field(txCount);
+  spans[1] = ticks.length;
+
+  const proofBytes = t[F.INPUT_END]! - t[F.INPUT_START]! + t[F.OUTPUT_END]! - t[F.OUTPUT_START]! + t[F.PROOF_END]! - t[F.PROOF_START]!;
+  proofs.reserve(2 + key + 12 + proofBytes + NUMERIC_MAX_BYTES);
+  proofs.int16(6);
+  proofs.numericField(numberHi, numberLo);
+  proofs.timestampField(timeHi, timeLo);
+  proofs.field(b, t[F.INPUT_START]!, t[F.INPUT_END]!);
+  proofs.field(b, t[F.OUTPUT_START]!, t[F.OUTPUT_END]!);
+  proofs.field(b, t[F.PROOF_START]!, t[F.PROOF_END]!);
+  wire.at(b, t[F.ITERATIONS]!);
+  proofs.numericField(wire.hi, wire.lo);
+  spans[3] = proofs.length;
+
+  for (let i = 0, x = 0; i < txCount; i++, x += TX_SLOTS) {
+    transactions.reserve(2 + key + 4 * NUMERIC_MAX_BYTES + 20 + txs[x + TX.END]! - txs[x + TX.START]!);
+    transactions.int16(11);
+    transactions.numericField(numberHi, numberLo);
+    transactions.timestampField(timeHi, timeLo);
+    wire.at(b, txs[x + TX.SEQUENCE]!);
+    transactions.numericField(wire.hi, wire.lo);
+    transactions.field(b, txs[x + TX.HASH_START]!, txs[x + TX.HASH_END]!);
+    transactions.field(b, txs[x + TX.ID_START]!, txs[x + TX.ID_END]!);
+    transactions.field(b, txs[x + TX.PAYLOAD_START]!, txs[x + TX.PAYLOAD_END]!);
+    transactions.field(b, txs[x + TX.SIGNATURE_START]!, txs[x + TX.SIGNATURE_END]!);
+    transactions.field(b, txs[x + TX.PUBLIC_KEY_START]!, txs[x + TX.PUBLIC_KEY_END]!);
+    for (const slot of TX_LAST_COLUMNS) {
+      wire.at(b, txs[x + slot]!);
+      transactions.numericField(wire.hi, wire.lo);
+    }
+  }
+  spans[5] = transactions.length;
+  return {
+    tickNumber: uint64(numberHi, numberLo),
+    timestampMicros: uint64(timeHi, timeLo),
+    transactionCount: txCount,
+    reencoded: b !== raw,
+    spans,
+  };
+}
 
 export const REJECT_COLUMNS = "stream, tick_number, reason, raw";
 

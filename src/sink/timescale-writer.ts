@@ -10,7 +10,7 @@ import { copyInto, rowsOf } from "./copy-in.ts";
 import { copyReason, copyRow, copyText } from "./copy-text.ts";
 import { FencedOut } from "./lease.ts";
 import { classifyFailure, describeFailure, rolledBack } from "./write-failures.ts";
-import { REJECT_COLUMNS, rejectRow, TICK_TABLES } from "./tick-rows.ts";
+import { REJECT_COLUMNS, rejectRow, TICK_TABLES, tableData } from "./tick-rows.ts";
 
 export interface WriteHooks {
   /** A failed attempt, before the backoff: reported as it happens, not when the batch commits. */
@@ -48,13 +48,9 @@ export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigin
       FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE`;
     if (!me) throw new FencedOut(stream, epoch);
     Object.assign(attempt, { xid: me.xid, pid: me.pid, serverStartedAt: me.server_started_at, startedAt: me.started_at });
-    for (const { table, columns, rows } of TICK_TABLES)
-      await copyInto(
-        tx,
-        table,
-        columns,
-        rowsOf(batch.stored, (s) => rows(s.rows)),
-      );
+    const ticks = batch.stored.map((s) => s.rows);
+    for (const [i, { table, columns }] of TICK_TABLES.entries())
+      await copyInto(tx, table, columns, tableData(batch.tables, i, ticks), true);
     await copyInto(
       tx,
       "tick_rejects",

@@ -8,8 +8,8 @@
 // It takes no lease: the writer keeps writing meanwhile. Repairs of one stream run one at a time
 // (an advisory lock), so two `verify --repair` never interleave on a tick.
 import type postgres from "postgres";
-import { copyInto, rowsOf } from "../sink/copy-in.ts";
-import { REJECT_COLUMNS, rejectRow, TICK_TABLES } from "../sink/tick-rows.ts";
+import { copyInto } from "../sink/copy-in.ts";
+import { newTickTables, REJECT_COLUMNS, rejectRow, TICK_TABLES, tableData, tickRows } from "../sink/tick-rows.ts";
 import type { Served } from "./served.ts";
 
 export class AboveCheckpoint extends Error {}
@@ -65,8 +65,9 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
     }
 
     const rows = ticks.map((n) => served.get(n)!);
-    const stored = rows.flatMap((s) => (s.kind === "tick" ? [s.rows] : []));
-    for (const { table, columns, rows } of TICK_TABLES) await copyInto(tx, table, columns, rowsOf(stored, rows));
+    const tables = newTickTables();
+    const stored = rows.flatMap((s) => (s.kind === "tick" ? [tickRows(s.raw, tables)] : []));
+    for (const [i, { table, columns }] of TICK_TABLES.entries()) await copyInto(tx, table, columns, tableData(tables, i, stored), true);
     const rejects = ticks.flatMap((n, i) => {
       const s = rows[i]!;
       return s.kind === "unstorable" ? [rejectRow(stream, { tickNumber: n, ...s })] : [];

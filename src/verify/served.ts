@@ -5,10 +5,11 @@
 // getTickOnly, every tick is fetched with GetTick.
 import { isMessageTooLarge, type ContinuumClient } from "../source/continuum-client.ts";
 import { peekTick } from "../source/tick-peek.ts";
-import { decodeTick, TickRejected, tickRows, type TickRows } from "../sink/tick-rows.ts";
+import { decodeTick, newTickTables, TickRejected, tickRows } from "../sink/tick-rows.ts";
+import { textRows, type TextRows } from "./stored.ts";
 
 export type Served =
-  | { kind: "tick"; rows: TickRows; output: string; previousOutput: string }
+  | { kind: "tick"; rows: TextRows; raw: Uint8Array; output: string; previousOutput: string }
   | { kind: "unstorable"; code: string; detail: string; raw: Uint8Array }
   | { kind: "absent" };
 
@@ -39,6 +40,9 @@ export async function servedByGetTick(client: ContinuumClient, n: bigint): Promi
   }
 }
 
+/** Where servedOf has the writer's encoder check a tick: emptied after each one. */
+const scratch = newTickTables();
+
 /** The writer's view of tick n's bytes: the rows it would store, or why it would reject them. */
 export function servedOf(n: bigint, bytes: Uint8Array | undefined): Served {
   if (bytes === undefined) return { kind: "absent" };
@@ -46,7 +50,9 @@ export function servedOf(n: bigint, bytes: Uint8Array | undefined): Served {
     const tick = decodeTick(bytes);
     if (tick.tickNumber !== n)
       return { kind: "unstorable", code: "backfill_mismatch", detail: `GetTick(${n}) returned tick ${tick.tickNumber}`, raw: bytes };
-    return { kind: "tick", rows: tickRows(tick), output: tick.vdfProof!.output, previousOutput: tick.previousOutput };
+    tickRows(bytes, scratch);
+    for (const table of scratch) table.reset();
+    return { kind: "tick", rows: textRows(tick), raw: bytes, output: tick.vdfProof!.output, previousOutput: tick.previousOutput };
   } catch (error) {
     if (!(error instanceof TickRejected)) throw error;
     return { kind: "unstorable", ...error.rejection, raw: bytes };

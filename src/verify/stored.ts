@@ -1,11 +1,48 @@
-// What the database holds for a window of tick numbers, each tick-table row rendered in the COPY
-// text form the writer sends (src/sink/tick-rows.ts), so a stored row and the row the sequencer's
-// tick would make compare as strings, column by column. One query per table per window, each a
+// What the database holds for a window of tick numbers, each tick-table row rendered in COPY text
+// form, as is each served tick (textRows), so a stored row and the row the sequencer's tick would
+// make compare as strings, column by column. The writer sends binary rows (src/sink/tick-rows.ts):
+// this is the comparison's own rendering, from what the server stored and from the decoded tick. One query per table per window, each a
 // range of tick_number: an index range scan on PostgreSQL, and on compressed TimescaleDB chunks
 // a filter on each compressed batch's min/max tick_number.
 import type postgres from "postgres";
-import { copyBytea, copyRow, copyText } from "../sink/copy-text.ts";
+import type { Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
+import { copyBytea, copyRow, copyText, copyTimestamp } from "../sink/copy-text.ts";
 import type { ChainBreak, Gap } from "../sink/records.ts";
+
+/** A tick's rows in each tick table as COPY text lines (the transactions' one after another). */
+export interface TextRows {
+  tick: string;
+  vdfProof: string;
+  transactions: string;
+}
+
+/** The rows a served tick (one the writer stores) makes, as readStored renders stored rows. */
+export function textRows(tick: Tick): TextRows {
+  const number = tick.tickNumber.toString();
+  const time = copyTimestamp(tick.timestamp);
+  const proof = tick.vdfProof!;
+  return {
+    tick: copyRow([number, time, copyText(tick.transactionBatchHash), copyText(tick.previousOutput), String(tick.transactions.length)]),
+    vdfProof: copyRow([number, time, copyText(proof.input), copyText(proof.output), copyText(proof.proof), proof.iterations.toString()]),
+    transactions: tick.transactions
+      .map(({ transaction, sequenceNumber, txHash, ingestionTimestamp }) =>
+        copyRow([
+          number,
+          time,
+          sequenceNumber.toString(),
+          copyText(txHash),
+          copyText(transaction!.txId),
+          copyBytea(transaction!.payload),
+          copyBytea(transaction!.signature),
+          copyBytea(transaction!.publicKey),
+          transaction!.nonce.toString(),
+          transaction!.timestamp.toString(),
+          ingestionTimestamp.toString(),
+        ]),
+      )
+      .join(""),
+  };
+}
 
 export interface StoredTickRow {
   line: string;
