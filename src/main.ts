@@ -1,10 +1,12 @@
 #!/usr/bin/env bun
 // Entry point of bin/tick-ingester.
+import { ensureHeapSizing } from "./cli/heap-sizing.ts";
 import { checkIngester, checkMigrate, ingesterFields, migrateFields } from "./config/ingester.ts";
 import { SIMULATE_HELP, checkSimulator, simulatorFields } from "./config/simulator.ts";
 import { VERIFY_HELP, checkVerify, verifyFields } from "./config/verify.ts";
 import { createProgram, defineCommand, runProgram } from "./cli/program.ts";
 
+ensureHeapSizing();
 const program = createProgram();
 
 defineCommand(program, {

@@ -1,7 +1,7 @@
 // bin/tick-ingester as users get it: built by `bun run build`, run from another directory, its
 // Workers included, ingesting from its own simulator into a real database.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshDatabase } from "./support/postgres.ts";
@@ -42,6 +42,8 @@ test("the built binary migrates, simulates and ingests from any directory", asyn
   ];
   const ingester = spawnIngester({}, flags, [binary], { cwd: elsewhere });
   running.push(ingester.proc);
+  // Each replaced itself once, in place, to size its heaps (src/cli/heap-sizing.ts).
+  expect(readFileSync(`/proc/${simulator.proc.pid}/environ`, "utf8").split("\0")).toContain("BUN_JSC_forceRAMSize=268435456");
   const sql = openSql(db);
   try {
     const deadline = Date.now() + 30_000;

@@ -16,6 +16,8 @@ export interface SpawnOptions {
   binary?: boolean;
   /** The folder it runs in; this process's by default. */
   cwd?: string;
+  /** Its whole environment; this process's by default. */
+  env?: Record<string, string>;
 }
 
 /** The command that starts tick-ingester, as source or as the built binary. */
@@ -195,7 +197,7 @@ export function simulatorFlags(options: FlagOptions): string[] {
  */
 export async function spawnSimulator(args: string[], options: SpawnOptions & { command?: string[] } = {}): Promise<SimulatorProcess> {
   const command = [...(options.command ?? ingesterCommand(options)), "simulate", "--listen", "127.0.0.1:0", ...args];
-  const proc = Bun.spawn(command, { cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(command, { cwd: options.cwd, env: options.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let firstLine!: (line: string | undefined) => void;
   const firstLineSeen = new Promise<string | undefined>((resolve) => (firstLine = resolve));
   let seen = false;
