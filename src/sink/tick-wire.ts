@@ -3,6 +3,7 @@
 // its own wire type; unknown fields of the scalar wire types skipped) and says false for anything
 // else, which its caller hands to the generated decoder instead. The positions are in `wire`,
 // overwritten by the next call.
+import { WireType } from "@bufbuild/protobuf/wire";
 
 /** Slots of `wire.t`: for a varint, where it starts (-1: absent, 0); for a string or bytes field, [start, end). */
 export const F = {
@@ -46,11 +47,6 @@ export const TX = {
 } as const;
 export const TX_SLOTS = 17;
 const TX_DEFAULTS = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, -1];
-
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
 
 let pos = 0;
 /** The last length-delimited field read: [start, end). */
@@ -124,9 +120,9 @@ function tag(b: Uint8Array, limit: number): number {
 }
 
 function skip(b: Uint8Array, wireType: number, limit: number): boolean {
-  if (wireType === VARINT) return varint(b, limit);
-  if (wireType === LEN) return delimited(b, limit);
-  const size = wireType === I64 ? 8 : wireType === I32 ? 4 : -1; // groups and invalid types: not canonical
+  if (wireType === WireType.Varint) return varint(b, limit);
+  if (wireType === WireType.LengthDelimited) return delimited(b, limit);
+  const size = wireType === WireType.Bit64 ? 8 : wireType === WireType.Bit32 ? 4 : -1; // groups and invalid types: not canonical
   if (size < 0 || pos + size > limit) return false;
   pos += size;
   return true;
@@ -146,28 +142,44 @@ interface Layout {
 }
 
 const TICK: Layout = {
-  types: [-1, VARINT, LEN, LEN, LEN, VARINT, LEN],
+  types: [
+    -1,
+    WireType.Varint,
+    WireType.LengthDelimited,
+    WireType.LengthDelimited,
+    WireType.LengthDelimited,
+    WireType.Varint,
+    WireType.LengthDelimited,
+  ],
   slots: [-1, F.TICK_NUMBER, -1, -1, F.BATCH_HASH_START, F.TIMESTAMP, F.PREVIOUS_START],
   nested: [undefined, undefined, readProof, readOrdered],
   repeated: 1 << 3,
   out: "t",
 };
 const VDF_PROOF: Layout = {
-  types: [-1, LEN, LEN, LEN, VARINT],
+  types: [-1, WireType.LengthDelimited, WireType.LengthDelimited, WireType.LengthDelimited, WireType.Varint],
   slots: [-1, F.INPUT_START, F.OUTPUT_START, F.PROOF_START, F.ITERATIONS],
   nested: [],
   repeated: 0,
   out: "t",
 };
 const ORDERED_TRANSACTION: Layout = {
-  types: [-1, LEN, VARINT, LEN, VARINT],
+  types: [-1, WireType.LengthDelimited, WireType.Varint, WireType.LengthDelimited, WireType.Varint],
   slots: [-1, -1, TX.SEQUENCE, TX.HASH_START, TX.INGESTION_TIMESTAMP],
   nested: [undefined, readTransaction],
   repeated: 0,
   out: "txs",
 };
 const TRANSACTION: Layout = {
-  types: [-1, LEN, LEN, LEN, LEN, VARINT, VARINT],
+  types: [
+    -1,
+    WireType.LengthDelimited,
+    WireType.LengthDelimited,
+    WireType.LengthDelimited,
+    WireType.LengthDelimited,
+    WireType.Varint,
+    WireType.Varint,
+  ],
   slots: [-1, TX.ID_START, TX.PAYLOAD_START, TX.SIGNATURE_START, TX.PUBLIC_KEY_START, TX.NONCE, TX.CLIENT_TIMESTAMP],
   nested: [],
   repeated: 0,
@@ -193,7 +205,7 @@ function readMessage(b: Uint8Array, from: number, limit: number, layout: Layout,
     if (wireType !== expected || (seen & bit & ~layout.repeated) !== 0) return false;
     seen |= bit;
     const slot = layout.slots[field]!;
-    if (wireType === VARINT) {
+    if (wireType === WireType.Varint) {
       out[base + slot] = pos;
       if (!varint(b, limit)) return false;
       continue;

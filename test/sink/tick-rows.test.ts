@@ -114,33 +114,22 @@ test("ticks' binary rows are stored by PostgreSQL with every value exact", async
     "18446744073709551615 2026-01-10T07:00:16.704159 true true 1000000",
   ]);
   const bytes = (r: postgres.Row) => ({ ...r, payload: [...r.payload], signature: [...r.signature], public_key: [...r.public_key] });
+  const first = {
+    n: "100000000",
+    t: "9999-12-31T23:59:59.999999",
+    s: "10000",
+    tx_hash: "ef".repeat(32),
+    tx_id: "",
+    payload: [0, 1, 2],
+    signature: [9],
+    public_key: [8],
+    nonce: "18446744073709551615",
+    ct: "1",
+    it: "2",
+  };
   expect(stored.transactions.map(bytes) as unknown[]).toEqual([
-    {
-      n: "100000000",
-      t: "9999-12-31T23:59:59.999999",
-      s: "10000",
-      tx_hash: "ef".repeat(32),
-      tx_id: "",
-      payload: [0, 1, 2],
-      signature: [9],
-      public_key: [8],
-      nonce: "18446744073709551615",
-      ct: "1",
-      it: "2",
-    },
-    {
-      n: "100000000",
-      t: "9999-12-31T23:59:59.999999",
-      s: "9007199254740993",
-      tx_hash: "0A".repeat(32),
-      tx_id: "",
-      payload: [0, 1, 2],
-      signature: [9],
-      public_key: [8],
-      nonce: "18446744073709551615",
-      ct: "1",
-      it: "2",
-    },
+    first,
+    { ...first, s: "9007199254740993", tx_hash: "0A".repeat(32) },
     {
       n: "18446744073709551615",
       t: "2026-01-10T07:00:16.704159",
