@@ -53,20 +53,20 @@ export class BatchBuilder {
     // did not there). Its rows must carry that number, or the batch's range would commit without
     // it and another tick's rows would be doubled. Read in canonical form, tick_number is the
     // field peekTick reads, read the same way; a re-encoded message is checked.
-    const placed = () => peekTick(raw).tickNumber;
     try {
       const rows = tickRows(raw, this.tables);
-      if (rows.reencoded && rows.tickNumber !== placed()) {
+      const placed = rows.reencoded ? peekTick(raw).tickNumber : rows.tickNumber;
+      if (placed !== rows.tickNumber) {
         dropRows(this.tables, rows);
         throw new TickRejected({
           code: "ambiguous_tick_number",
-          detail: `placed as tick ${placed()}, but decodes as tick ${rows.tickNumber}`,
+          detail: `placed as tick ${placed}, but decodes as tick ${rows.tickNumber}`,
         });
       }
       this.stored.push({ tick: this.keepTicks ? decodeTick(raw) : undefined, rows, raw });
     } catch (error) {
       if (!(error instanceof TickRejected)) throw error;
-      this.rejected.push({ tickNumber: placed(), ...error.rejection, raw });
+      this.rejected.push({ tickNumber: peekTick(raw).tickNumber, ...error.rejection, raw });
     }
   }
 

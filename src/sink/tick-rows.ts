@@ -98,19 +98,22 @@ const TX_LAST_COLUMNS = [TX.NONCE, TX.CLIENT_TIMESTAMP, TX.INGESTION_TIMESTAMP];
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/** A field's name in a reject's detail; `tx` is the transaction's index, -1 for the tick's own fields. Built only on a reject: not per tick. */
+const fieldName = (name: string, tx: number) => (tx < 0 ? name : `transactions[${tx}].${name}`);
+
 /** A string field as PostgreSQL text: valid UTF-8 (the generated decoder refuses anything else too) and no NUL. */
-function checkText(b: Uint8Array, start: number, end: number, field: string) {
+function checkText(b: Uint8Array, start: number, end: number, field: string, tx = -1) {
   let high = 0;
   for (let i = start; i < end; i++) {
     const c = b[i]!;
-    if (c === 0) reject("nul_in_text", `${field} contains a NUL character, which PostgreSQL text cannot store`);
+    if (c === 0) reject("nul_in_text", `${fieldName(field, tx)} contains a NUL character, which PostgreSQL text cannot store`);
     high |= c;
   }
   if (high < 0x80) return;
   try {
     STRICT_UTF8.decode(b.subarray(start, end));
   } catch {
-    reject("invalid_utf8", `${field} is not valid UTF-8`);
+    reject("invalid_utf8", `${fieldName(field, tx)} is not valid UTF-8`);
   }
 }
 
@@ -124,8 +127,8 @@ function isHash(b: Uint8Array, start: number, end: number) {
   return digits === 64;
 }
 
-function required(empty: boolean, field: string, code: string) {
-  if (empty) reject(code, `${field} is empty`);
+function required(empty: boolean, field: string, code: string, tx = -1) {
+  if (empty) reject(code, `${fieldName(field, tx)} is empty`);
 }
 
 /** The tick's bytes in the form readTick knows: as they are, or decoded and encoded again by the generated code. */
@@ -144,10 +147,12 @@ export function tickRows(raw: Uint8Array, tables: TickTables): TickRows {
   const b = read(raw);
   const { t, txs, txCount } = wire;
   wire.at(b, t[F.TICK_NUMBER]!);
-  const [numberHi, numberLo] = [wire.hi, wire.lo];
+  const numberHi = wire.hi;
+  const numberLo = wire.lo;
   if ((numberHi | numberLo) === 0) reject("zero_tick_number", "tick_number is 0");
   wire.at(b, t[F.TIMESTAMP]!);
-  const [timeHi, timeLo] = [wire.hi, wire.lo];
+  const timeHi = wire.hi;
+  const timeLo = wire.lo;
   if (timeHi > MAX_TIMESTAMP_HI || (timeHi === MAX_TIMESTAMP_HI && timeLo > MAX_TIMESTAMP_LO))
     reject("timestamp_out_of_range", `timestamp ${uint64(timeHi, timeLo)} is beyond year 9999`);
   if (t[F.PROOF_PRESENT] === 0) reject("missing_vdf_proof", "vdf_proof is missing");
@@ -155,19 +160,19 @@ export function tickRows(raw: Uint8Array, tables: TickTables): TickRows {
   required(t[F.OUTPUT_START] === t[F.OUTPUT_END], "vdf_proof.output", "missing_vdf_proof");
   required(t[F.PROOF_START] === t[F.PROOF_END], "vdf_proof.proof", "missing_vdf_proof");
   for (let i = 0, x = 0; i < txCount; i++, x += TX_SLOTS) {
-    const at = `transactions[${i}]`;
-    if (txs[x + TX.PRESENT] === 0) reject("invalid_transaction", `${at}.transaction is missing`);
-    const [hashStart, hashEnd] = [txs[x + TX.HASH_START]!, txs[x + TX.HASH_END]!];
-    required(hashStart === hashEnd, `${at}.tx_hash`, "invalid_transaction");
+    if (txs[x + TX.PRESENT] === 0) reject("invalid_transaction", `${fieldName("transaction", i)} is missing`);
+    const hashStart = txs[x + TX.HASH_START]!;
+    const hashEnd = txs[x + TX.HASH_END]!;
+    required(hashStart === hashEnd, "tx_hash", "invalid_transaction", i);
     // The wire contract's hash is SHA-256 in hex. Anything else would be stored as a key that
     // no lookup finds, and a long one is refused by the index (SQLSTATE 54000): reject it here.
     if (!isHash(b, hashStart, hashEnd)) {
       const characters = LENIENT_UTF8.decode(b.subarray(hashStart, hashEnd)).length;
-      reject("invalid_transaction", `${at}.tx_hash is not 64 hexadecimal characters (${characters} characters)`);
+      reject("invalid_transaction", `${fieldName("tx_hash", i)} is not 64 hexadecimal characters (${characters} characters)`);
     }
-    required(txs[x + TX.SIGNATURE_START] === txs[x + TX.SIGNATURE_END], `${at}.transaction.signature`, "invalid_transaction");
-    required(txs[x + TX.PUBLIC_KEY_START] === txs[x + TX.PUBLIC_KEY_END], `${at}.transaction.public_key`, "invalid_transaction");
-    checkText(b, txs[x + TX.ID_START]!, txs[x + TX.ID_END]!, `${at}.transaction.tx_id`);
+    required(txs[x + TX.SIGNATURE_START] === txs[x + TX.SIGNATURE_END], "transaction.signature", "invalid_transaction", i);
+    required(txs[x + TX.PUBLIC_KEY_START] === txs[x + TX.PUBLIC_KEY_END], "transaction.public_key", "invalid_transaction", i);
+    checkText(b, txs[x + TX.ID_START]!, txs[x + TX.ID_END]!, "transaction.tx_id", i);
   }
   checkText(b, t[F.BATCH_HASH_START]!, t[F.BATCH_HASH_END]!, "transaction_batch_hash");
   checkText(b, t[F.PREVIOUS_START]!, t[F.PREVIOUS_END]!, "previous_output");
