@@ -8,8 +8,6 @@ export interface Plan {
   warmupSeconds: number;
   measureSeconds: number;
   ceilingSeconds: number;
-  /** Ticks written to the COPY files for the limit. */
-  limitTicks: Record<Workload, number>;
   perTickTicks: Record<Workload, number>;
   /** The seed's rate: latency is measured with the simulator producing this many ticks a second. */
   latencyRate: number;
@@ -23,7 +21,6 @@ export function planFor(quick: boolean): Plan {
         warmupSeconds: 2,
         measureSeconds: 8,
         ceilingSeconds: 4,
-        limitTicks: { sparse: 200_000, heavy: 15_000 },
         perTickTicks: { sparse: 10_000, heavy: 1_000 },
         latencyRate: 10_000,
       }
@@ -32,7 +29,6 @@ export function planFor(quick: boolean): Plan {
         warmupSeconds: 5,
         measureSeconds: 30,
         ceilingSeconds: 10,
-        limitTicks: { sparse: 1_000_000, heavy: 60_000 },
         perTickTicks: { sparse: 50_000, heavy: 5_000 },
         latencyRate: 10_000,
         sweep: { batchSizes: [100, 250, 1000], workerCounts: [1, 2, 4, 8], warmupSeconds: 3, measureSeconds: 10 },

@@ -352,7 +352,7 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "### The limit: the same rows by `psql \\copy`",
     "",
-    `The simulator's ticks (same seed and genesis) encoded beforehand by the ingester's own row encoder (src/sink/tick-rows.ts) into binary COPY files, ` +
+    `As many of the simulator's ticks as the ingester stored in its throughput run (same seed and genesis; tables of the same size), encoded beforehand by the ingester's own row encoder (src/sink/tick-rows.ts) into binary COPY files, ` +
       `two halves, loaded into the three tables of a fresh migrated database (same indexes): with 1 connection (both halves in turn, one transaction) and with 2 ` +
       `(one half each, at once). ingest_ranges, one row per batch, is left out. The ratios above use the faster of the two.`,
     "",

@@ -81,7 +81,7 @@ export const ingesterFields = {
     schema: wholeNumber(1, 100_000),
     default: "250",
     help:
-      "Ticks per batch write; up to 4 times as many while more than twice as many wait for their commit; " +
+      "Ticks per batch write; up to 16 times as many (within half of BUFFER_SIZE) while more than twice as many wait for their commit; " +
       "a batch closes earlier when its Worker thread has nothing else to commit",
   }),
   flushInterval: field({

@@ -61,7 +61,7 @@ function endRecord({ batchId, first, last, gaps, chainBreaks }: OpenBatch): Uint
 }
 
 /** How much larger than BATCH_SIZE a batch may grow while the stream is well ahead. */
-const CATCH_UP_GROWTH = 4;
+const CATCH_UP_GROWTH = 16;
 
 export class Aborted extends Error {
   constructor() {
@@ -248,13 +248,15 @@ export class Dispatcher {
 
   /**
    * BATCH_SIZE; up to CATCH_UP_GROWTH times it while more than twice BATCH_SIZE ticks wait for
-   * their commit (the stream is well ahead: catching up, or full speed), within a quarter of the
-   * buffer: PostgreSQL pays per transaction and per COPY statement (bench/RESULTS.md, issue 17).
+   * their commit (the stream is well ahead: catching up, or full speed), within half the buffer:
+   * PostgreSQL pays per transaction and per COPY statement, and a COPY sets up a slot for each of
+   * its first rows up to about a thousand, so only COPYs of thousands of rows cost it what one
+   * big load does (bench/RESULTS.md, issue 17).
    */
   private batchLimit() {
     const { batchSize, bufferSize } = this.options;
     if (this.inFlight <= 2 * batchSize) return batchSize;
-    return Math.max(batchSize, Math.min(batchSize * CATCH_UP_GROWTH, Math.floor(bufferSize / 4)));
+    return Math.max(batchSize, Math.min(batchSize * CATCH_UP_GROWTH, Math.floor(bufferSize / 2)));
   }
 
   private closeIfReady(batch: OpenBatch): Step {

@@ -41,14 +41,16 @@ test("a commit with no open batch closes nothing, and the next tick goes at once
 });
 
 test("while BATCH_SIZE ticks or more wait for their commit the stream is ahead: an idle Worker gets only full batches", async () => {
-  // A buffer of 20 keeps batches at BATCH_SIZE (they grow only within a quarter of it).
   const { dispatcher, ends, ranges, commit } = recordingDispatcher(2, { batchSize: BATCH_SIZE, bufferSize: 20 });
   for (let n = 1n; n <= 12n; n++) await dispatcher.tick(n, new Uint8Array(10));
-  // Tick 1 to Worker 0, tick 2 to Worker 1, then full batches: 3-7 to Worker 0, 8-12 to Worker 1.
-  expect(ranges()).toEqual(["1-1", "2-2", "3-7", "8-12"]);
+  // Tick 1 to Worker 0, tick 2 to Worker 1, then a full batch 3-7 to Worker 0. 8-12 is open on
+  // Worker 1: with 12 ticks in flight (more than 2 × BATCH_SIZE) it may grow.
+  expect(ranges()).toEqual(["1-1", "2-2", "3-7"]);
   commit(ends[0]!);
   commit(ends[2]!);
-  // Worker 0 is idle, but 6 ticks (2, 8-12) still wait: tick 13 waits for more.
+  // 6 ticks wait (2, 8-12): no more growth, so 8-12 is full and goes to its Worker.
+  expect(ranges()).toEqual(["1-1", "2-2", "3-7", "8-12"]);
+  // Worker 0 is idle, but 6 ticks still wait: tick 13 waits for more.
   await dispatcher.tick(13n, new Uint8Array(10));
   expect(ends.length).toBe(4);
   commit(ends[1]!);
@@ -57,16 +59,16 @@ test("while BATCH_SIZE ticks or more wait for their commit the stream is ahead: 
   expect(ranges().slice(4)).toEqual(["13-13"]);
 });
 
-test("while more than 2 × BATCH_SIZE ticks wait for their commit, a batch grows to 4 × BATCH_SIZE", async () => {
+test("while more than 2 × BATCH_SIZE ticks wait for their commit, a batch grows to 16 × BATCH_SIZE", async () => {
   const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE });
   // Nothing commits: tick 1 keeps the Worker busy, 2-6 fill a batch; the batch after it passes
-  // 10 ticks in flight while it fills, so it grows to 20 ticks, and so does the next.
-  for (let n = 1n; n <= 50n; n++) await dispatcher.tick(n, new Uint8Array(10));
-  expect(ranges()).toEqual(["1-1", "2-6", "7-26", "27-46"]);
+  // 10 ticks in flight while it fills, so it grows to 80 ticks, and so does the next.
+  for (let n = 1n; n <= 200n; n++) await dispatcher.tick(n, new Uint8Array(10));
+  expect(ranges()).toEqual(["1-1", "2-6", "7-86", "87-166"]);
 });
 
-test("a small buffer keeps batches at BATCH_SIZE: a batch never holds more than a quarter of it", async () => {
+test("a small buffer keeps batches small: a batch never holds more than half of it", async () => {
   const { dispatcher, ranges } = recordingDispatcher(1, { batchSize: BATCH_SIZE, bufferSize: 20 });
   for (let n = 1n; n <= 19n; n++) await dispatcher.tick(n, new Uint8Array(10));
-  expect(ranges()).toEqual(["1-1", "2-6", "7-11", "12-16"]);
+  expect(ranges()).toEqual(["1-1", "2-6", "7-16"]);
 });
