@@ -110,7 +110,7 @@ export async function measureWorkerCost(url: string, workload: Workload, ticks: 
   };
 }
 
-/** What copyInto and postgres.js do with a batch's COPY data before the socket, without a socket. */
+/** What postgres.js (patched: copy-in.ts) does with a batch's COPY data before the socket, without a socket. */
 function copyDataOnly(batch: Batch) {
   const ticks = batch.stored.map((s) => s.rows);
   let bytes = 0;

@@ -3,12 +3,12 @@
 // written beforehand: no gRPC, no decoding, no batching. The files hold the simulator's ticks
 // encoded by the ingester's own row encoder (tickRows) in binary COPY form, so the rows and their
 // form are identical.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Workload } from "../../src/simulator/index.ts";
 import { encodeTick } from "../../src/simulator/ticks.ts";
 import { COPY_HEADER, COPY_TRAILER } from "../../src/sink/copy-binary.ts";
-import { copyInto } from "../../src/sink/copy-in.ts";
+import { copyAll } from "../../src/sink/copy-in.ts";
 import { newTickTables, TICK_TABLES, tickRows } from "../../src/sink/tick-rows.ts";
 import { machineBusySeconds, treeCpuSeconds } from "./proc-stats.ts";
 import { FIRST_TICK, workloadShape } from "./workload-ticks.ts";
@@ -126,26 +126,18 @@ async function loadWithPsql(psql: string, url: string, parts: CopyFiles["parts"]
   if (code !== 0) throw new Error(`psql \\copy failed (exit ${code}): ${stderr}`);
 }
 
+/** Without psql: each part's three files read whole and sent as one query of three COPYs. */
 async function loadWithPostgresJs(url: string, parts: CopyFiles["parts"]) {
   const sql = openSql(url);
   try {
     await sql.begin(async (tx) => {
-      for (const part of parts) {
-        for (const { table, columns } of TABLES) await copyInto(tx, table, columns, fileChunks(part[table]), true);
-      }
+      for (const part of parts)
+        await copyAll(
+          tx,
+          TABLES.map(({ table, columns }) => ({ table, columns, data: [readFileSync(part[table])], binary: true })),
+        );
     });
   } finally {
     await sql.end();
-  }
-}
-
-/** A file in pieces of 1 MiB, one buffer reused: COPY copies each piece as it is written. */
-function* fileChunks(path: string) {
-  const fd = openSync(path, "r");
-  try {
-    const buffer = new Uint8Array(1 << 20);
-    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) yield buffer.subarray(0, n);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -3,6 +3,7 @@
 // with the reason. No message objects and no strings per tick: the fields are read where they lie
 // (tick-wire.ts) and copied into the buffers. The generated types stay the contract: a message
 // that is not in the canonical form the reader knows is decoded by them and encoded again.
+import type { Copy } from "./copy-in.ts";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { TickSchema, type Tick } from "../gen/continuum/sequencer/v1/sequencer_pb.ts";
 import { COPY_HEADER, COPY_TRAILER, CopyBuffer, INT4_BYTES, NUMERIC_MAX_BYTES, TIMESTAMP_BYTES } from "./copy-binary.ts";
@@ -81,6 +82,11 @@ export function tableData(tables: TickTables, index: number, ticks: Iterable<Tic
   if (pieces.length === 1) return [];
   pieces.push(COPY_TRAILER);
   return pieces;
+}
+
+/** The binary COPYs into the three tick tables of these ticks' rows (copy-in.ts). */
+export function tickCopies(tables: TickTables, ticks: TickRows[]): Copy[] {
+  return TICK_TABLES.map(({ table, columns }, i) => ({ table, columns, data: tableData(tables, i, ticks), binary: true }));
 }
 
 /** Takes the newest tick's rows out of the tables again (they are the last ones in each). */

@@ -6,11 +6,11 @@ import type postgres from "postgres";
 import { backoff } from "../common/backoff.ts";
 import { errorMessage } from "../common/errors.ts";
 import { splitBatch, type Batch } from "./batch.ts";
-import { copyInto, rowsOf } from "./copy-in.ts";
+import { copyAll, textRows, type Copy } from "./copy-in.ts";
 import { copyReason, copyRow, copyText } from "./copy-text.ts";
 import { FencedOut } from "./lease.ts";
 import { classifyFailure, describeFailure, rolledBack } from "./write-failures.ts";
-import { REJECT_COLUMNS, rejectRow, TICK_TABLES, tableData } from "./tick-rows.ts";
+import { REJECT_COLUMNS, rejectRow, tickCopies } from "./tick-rows.ts";
 
 export interface WriteHooks {
   /** A failed attempt, before the backoff: reported as it happens, not when the batch commits. */
@@ -37,51 +37,56 @@ export interface Attempt {
 }
 
 export async function writeBatch(sql: postgres.Sql, stream: string, epoch: bigint, batch: Batch, attempt: Attempt = {}): Promise<void> {
-  const name = copyText(stream);
   const hasRange = batch.first !== undefined && batch.last !== undefined;
   await sql.begin(async (tx) => {
     // A batch without a range (rejects only) checks its lease first; a range batch in its last
     // statement, which saves a round trip per batch (bench/worker-cost.ts).
     if (!hasRange) learn(attempt, await leaseCheck(tx, stream, epoch), stream, epoch);
-    const ticks = batch.stored.map((s) => s.rows);
-    for (const [i, { table, columns }] of TICK_TABLES.entries())
-      await copyInto(tx, table, columns, tableData(batch.tables, i, ticks), true);
-    await copyInto(
-      tx,
-      "tick_rejects",
-      REJECT_COLUMNS,
-      rowsOf(batch.rejected, (r) => rejectRow(stream, r)),
-    );
-    await copyInto(
-      tx,
-      "tick_gaps",
-      "stream, first_tick, last_tick, reason",
-      rowsOf(batch.gaps, (g) => copyRow([name, g.first.toString(), g.last.toString(), copyReason(g.reason)])),
-    );
-    await copyInto(
-      tx,
-      "chain_breaks",
-      "stream, tick_number, expected_previous_output, previous_output",
-      rowsOf(batch.chainBreaks, (c) => copyRow([name, c.tickNumber.toString(), copyReason(c.expected), copyReason(c.got)])),
-    );
-    if (hasRange) {
-      const first = batch.first!.toString();
-      // The range goes in only while this epoch holds the lease, and the lease row stays locked
-      // until commit: a takeover waits for this batch, and a batch of a deposed writer inserts
-      // nothing and rolls back. Its rows before this are invisible until the commit, which is sent
-      // only after this answer: an attempt that never learnt its transaction id cannot have
-      // committed (resolveAttempt).
-      const [me] = await tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick)
-        SELECT ${stream}, ${first}::numeric, ${batch.last!.toString()}::numeric
-        FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE
-        RETURNING first_tick::text, txid_current()::text AS xid, pg_backend_pid() AS pid,
-          pg_postmaster_start_time()::text AS server_started_at, now()::text AS started_at`;
-      learn(attempt, me, stream, epoch);
-      // The answer must be to this statement: anything else means the connection lost track of
-      // which reply is whose, and committing would be a guess.
-      if (me!.first_tick !== first) throw new Error(`unexpected reply to the range insert of ${first}`);
+    const copying = copyAll(tx, batchCopies(stream, batch));
+    if (!hasRange) {
+      await copying;
+      return;
     }
+    const first = batch.first!.toString();
+    // Sent behind the COPYs without waiting for them. The range goes in only while this epoch
+    // holds the lease, and the lease row stays locked until commit: a takeover waits for this
+    // batch, and a batch of a deposed writer inserts nothing and rolls back. Its rows before this
+    // are invisible until the commit, which is sent only after this answer: an attempt that never
+    // learnt its transaction id cannot have committed (resolveAttempt).
+    const inserting = tx`INSERT INTO ingest_ranges (stream, first_tick, last_tick)
+      SELECT ${stream}, ${first}::numeric, ${batch.last!.toString()}::numeric
+      FROM ingest_leases WHERE stream = ${stream} AND epoch = ${epoch.toString()}::bigint FOR SHARE
+      RETURNING first_tick::text, txid_current()::text AS xid, pg_backend_pid() AS pid,
+        pg_postmaster_start_time()::text AS server_started_at, now()::text AS started_at`.execute();
+    // A failed COPY answers first, and its error is the one to split the batch by.
+    const [, [me]] = await Promise.all([copying, inserting]);
+    learn(attempt, me, stream, epoch);
+    // The answer must be to this statement: anything else means the connection lost track of
+    // which reply is whose, and committing would be a guess.
+    if (me!.first_tick !== first) throw new Error(`unexpected reply to the range insert of ${first}`);
   });
+}
+
+/** A batch's COPYs: its ticks' rows (binary), its rejects, gaps and chain breaks (text). */
+function batchCopies(stream: string, batch: Batch): Copy[] {
+  const name = copyText(stream);
+  return [
+    ...tickCopies(
+      batch.tables,
+      batch.stored.map((s) => s.rows),
+    ),
+    { table: "tick_rejects", columns: REJECT_COLUMNS, data: textRows(batch.rejected, (r) => rejectRow(stream, r)) },
+    {
+      table: "tick_gaps",
+      columns: "stream, first_tick, last_tick, reason",
+      data: textRows(batch.gaps, (g) => copyRow([name, g.first.toString(), g.last.toString(), copyReason(g.reason)])),
+    },
+    {
+      table: "chain_breaks",
+      columns: "stream, tick_number, expected_previous_output, previous_output",
+      data: textRows(batch.chainBreaks, (c) => copyRow([name, c.tickNumber.toString(), copyReason(c.expected), copyReason(c.got)])),
+    },
+  ];
 }
 
 /** The lease row locked until commit, at this epoch; no row: fenced out. */

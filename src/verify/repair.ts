@@ -8,8 +8,8 @@
 // It takes no lease: the writer keeps writing meanwhile. Repairs of one stream run one at a time
 // (an advisory lock), so two `verify --repair` never interleave on a tick.
 import type postgres from "postgres";
-import { copyInto } from "../sink/copy-in.ts";
-import { newTickTables, REJECT_COLUMNS, rejectRow, TICK_TABLES, tableData, tickRows } from "../sink/tick-rows.ts";
+import { copyAll } from "../sink/copy-in.ts";
+import { newTickTables, REJECT_COLUMNS, rejectRow, tickCopies, tickRows } from "../sink/tick-rows.ts";
 import type { Served } from "./served.ts";
 
 export class AboveCheckpoint extends Error {}
@@ -67,12 +67,11 @@ export async function repairTicks(sql: postgres.Sql, stream: string, ticks: bigi
     const rows = ticks.map((n) => served.get(n)!);
     const tables = newTickTables();
     const stored = rows.flatMap((s) => (s.kind === "tick" ? [tickRows(s.raw, tables)] : []));
-    for (const [i, { table, columns }] of TICK_TABLES.entries()) await copyInto(tx, table, columns, tableData(tables, i, stored), true);
     const rejects = ticks.flatMap((n, i) => {
       const s = rows[i]!;
-      return s.kind === "unstorable" ? [rejectRow(stream, { tickNumber: n, ...s })] : [];
+      return s.kind === "unstorable" ? [Buffer.from(rejectRow(stream, { tickNumber: n, ...s }))] : [];
     });
-    await copyInto(tx, "tick_rejects", REJECT_COLUMNS, rejects);
+    await copyAll(tx, [...tickCopies(tables, stored), { table: "tick_rejects", columns: REJECT_COLUMNS, data: rejects }]);
     await recomputeChainBreaks(tx, stream, ticks, next);
   });
 }

@@ -7,8 +7,8 @@ import type postgres from "postgres";
 import { TickSchema, type Tick } from "../../src/gen/continuum/sequencer/v1/sequencer_pb.ts";
 import { BatchBuilder } from "../../src/sink/batch.ts";
 import { COPY_HEADER, COPY_TRAILER } from "../../src/sink/copy-binary.ts";
-import { copyInto } from "../../src/sink/copy-in.ts";
-import { decodeTick, newTickTables, TICK_TABLES, TickRejected, tableData, tickRows, type TickRows } from "../../src/sink/tick-rows.ts";
+import { copyAll } from "../../src/sink/copy-in.ts";
+import { decodeTick, newTickTables, TickRejected, tableData, tickCopies, tickRows, type TickRows } from "../../src/sink/tick-rows.ts";
 import { caught } from "../support/caught.ts";
 import { migratedDatabase } from "../support/database.ts";
 import { openSql } from "../support/processes.ts";
@@ -63,9 +63,7 @@ async function storeAndRead(ticks: Uint8Array[]) {
   cleanup.push(() => sql.end());
   const tables = newTickTables();
   const rows = ticks.map((bytes) => tickRows(bytes, tables));
-  await sql.begin(async (tx) => {
-    for (const [i, { table, columns }] of TICK_TABLES.entries()) await copyInto(tx, table, columns, tableData(tables, i, rows), true);
-  });
+  await sql.begin((tx) => copyAll(tx, tickCopies(tables, rows)));
   const time = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
   return {
     rows,

@@ -322,20 +322,27 @@ test("a one-tick batch whose gap an earlier run already recorded commits, instea
   expect(range?.l).toBe(40);
 }, 30_000);
 
-test("a range batch checks its lease in its range insert: BEGIN, one COPY per table with rows, the insert, COMMIT", async () => {
+test("a range batch is BEGIN, one query of a COPY per table with rows, the range insert that checks the lease, COMMIT", async () => {
   const { db, lease } = await setUp("statements");
   const statements: string[] = [];
   const sql = postgres(db, {
     max: 1,
     onnotice: () => {},
-    debug: (_connection, query) => void statements.push(query.trim().split(/\s+/)[0]!),
+    // Each query as the first two words of each of its statements.
+    debug: (_connection, query) =>
+      void statements.push(
+        query
+          .split(";")
+          .map((statement) => statement.trim().split(/\s+/).slice(0, 2).join(" "))
+          .join("; "),
+      ),
   });
   cleanup.push(() => sql.end());
   await sql`SELECT 1`; // the connection's own first queries
   statements.length = 0;
   const attempt: Attempt = {};
   await writeBatch(sql, "statements", lease.epoch, batchOf(1n, 3n), attempt);
-  expect(statements).toEqual(["begin", "COPY", "COPY", "INSERT", "commit"]);
+  expect(statements).toEqual(["begin", "COPY ticks; COPY vdf_proofs", "INSERT INTO", "commit"]);
   expect(attempt.xid).toMatch(/^\d+$/);
   const [range] = await sql`SELECT first_tick::text, last_tick::text FROM ingest_ranges WHERE stream = 'statements'`;
   expect(range).toEqual({ first_tick: "1", last_tick: "3" });
