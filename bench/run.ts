@@ -12,7 +12,7 @@ import type { Workload } from "../src/simulator/index.ts";
 import { measurePerTick } from "./per-tick.ts";
 import { loadCopyFiles, prepareCopyFiles, psqlPath } from "./support/copy-limit.ts";
 import { runIngest } from "./support/ingest-run.ts";
-import { latencyOf } from "./support/latency.ts";
+import { measureLatency } from "./support/latency.ts";
 import { describeMachine } from "./support/machine.ts";
 import { loadAverage } from "./support/proc-stats.ts";
 import { heavyLatencyRate, planFor } from "./support/plan.ts";
@@ -93,7 +93,12 @@ try {
   for (const workload of WORKLOADS) {
     const rate = workload === "sparse" ? plan.latencyRate : heavyLatencyRate(plan, throughput.heavy.ticksPerSecond);
     log(`${workload}: latency at ${rounded(rate)} ticks/s`);
-    latency[workload] = await measureLatency(stack, workload, rate);
+    latency[workload] = await measureLatency(stack, {
+      workload,
+      rate,
+      warmupSeconds: plan.warmupSeconds,
+      measureSeconds: plan.measureSeconds,
+    });
     const { commit } = latency[workload].inspected;
     log(`  p50 ${(commit.p50 * 1000).toFixed(1)} ms, p99 ${(commit.p99 * 1000).toFixed(1)} ms, max ${(commit.max * 1000).toFixed(1)} ms`);
   }
@@ -170,7 +175,12 @@ async function measureTimescale(): Promise<TimescaleResults> {
       log(`  ${rounded(peer[workload].ticksPerSecond)} ticks/s`);
     }
     log(`TimescaleDB, sparse: latency at the production rate, ${rounded(PRODUCTION_RATE)} ticks/s`);
-    const productionLatency = await measureLatency(ts, "sparse", PRODUCTION_RATE);
+    const productionLatency = await measureLatency(ts, {
+      workload: "sparse",
+      rate: PRODUCTION_RATE,
+      warmupSeconds: plan.warmupSeconds,
+      measureSeconds: plan.measureSeconds,
+    });
     log(
       `  p50 ${(productionLatency.inspected.commit.p50 * 1000).toFixed(1)} ms, p99 ${(productionLatency.inspected.commit.p99 * 1000).toFixed(1)} ms`,
     );
@@ -222,26 +232,6 @@ async function measureLimit(stack: Stack, workload: Workload, ticks: number): Pr
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * The simulator produces each tick at its timestamp from 5 s from now, by when the ingester is
- * connected and waiting. The window is in tick time: the ticks stamped from the warm-up's end on
- * (the ingester may commit the first tick before that time comes), and the run goes on until every
- * tick stamped before the window's end has committed.
- */
-async function measureLatency(stack: Stack, workload: Workload, rate: number) {
-  const genesisMicros = nowMicros() + 5_000_000n;
-  const lead = 5 + plan.warmupSeconds;
-  return runIngest(stack, {
-    workload,
-    rate,
-    genesisMicros,
-    warmupSeconds: lead,
-    measureSeconds: plan.measureSeconds,
-    settleTicks: () => Math.ceil((plan.warmupSeconds + plan.measureSeconds) * rate) + 1,
-    inspect: latencyOf(genesisMicros + BigInt(plan.warmupSeconds * 1_000_000), plan.measureSeconds, rate),
-  });
 }
 
 /** The straightforward ingester of bench/peer-ingester.ts, on the same stack, stream and settings. */

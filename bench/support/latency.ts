@@ -4,6 +4,10 @@
 // commit. ticks.ingested_at is now() at the start of the batch's transaction, earlier than the
 // commit by the time the three COPYs take; both are reported.
 import type postgres from "postgres";
+import type { Workload } from "../../src/simulator/index.ts";
+import { runIngest } from "./ingest-run.ts";
+import type { Stack } from "./stack.ts";
+import { nowMicros } from "./workload-ticks.ts";
 
 export interface Percentiles {
   p50: number;
@@ -48,4 +52,25 @@ export function latencyOf(fromMicros: bigint, measureSeconds: number, rate: numb
       ingestedAt: { p50: r.ingested_p50, p99: r.ingested_p99, max: r.ingested_max },
     };
   };
+}
+
+/**
+ * The simulator produces each tick at its timestamp from 5 s from now, by when the ingester is
+ * connected and waiting. The window is in tick time: the ticks stamped from the warm-up's end on
+ * (the ingester may commit the first tick before that time comes), and the run goes on until every
+ * tick stamped before the window's end has committed.
+ */
+export function measureLatency(
+  stack: Stack,
+  options: { workload: Workload; rate: number; warmupSeconds: number; measureSeconds: number; ingesterCommand?: string[] },
+) {
+  const { rate, warmupSeconds, measureSeconds } = options;
+  const genesisMicros = nowMicros() + 5_000_000n;
+  return runIngest(stack, {
+    ...options,
+    genesisMicros,
+    warmupSeconds: 5 + warmupSeconds,
+    settleTicks: () => Math.ceil((warmupSeconds + measureSeconds) * rate) + 1,
+    inspect: latencyOf(genesisMicros + BigInt(warmupSeconds * 1_000_000), measureSeconds, rate),
+  });
 }
