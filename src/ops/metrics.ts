@@ -1,7 +1,7 @@
 // The Prometheus metrics: the four that dashboards of this service already query, under their
 // names, and what an operator needs to see whether every tick arrives, how far behind the database is and where the time goes.
 // Each call makes its own Registry (not prom-client's global one), so tests can make several.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, type CounterConfiguration, Gauge, Histogram, Registry } from "prom-client";
 import pkg from "../../package.json" with { type: "json" };
 
 /** The tables one batch writes rows to (one transaction over the three tick tables). */
@@ -37,8 +37,25 @@ export interface Metrics {
   oldestUncommittedBatch: Gauge;
   /** code: the gRPC status name. */
   getTickFailures: Counter<"code">;
-  /** kind: zero, expired (older than RETAIN_FOR) or future. */
-  untimelyTicks: Counter<"kind">;
+  /** kind: zero, expired (older than RETAIN_FOR) or future; counted per tick, so counted cheaply. */
+  untimelyTicks: { inc(kind: string): void };
+}
+
+/**
+ * A labelled counter whose counts are kept as plain numbers and added to it when it is scraped:
+ * prom-client's inc() with a label costs about a microsecond, which the stream's thread would pay
+ * for every tick of a catch-up through expired ticks (bench/RESULTS.md, issue 17).
+ */
+function countedAtScrape(configuration: CounterConfiguration<"kind">) {
+  const pending = new Map<string, number>();
+  new Counter({
+    ...configuration,
+    collect() {
+      for (const [kind, count] of pending) this.inc({ kind }, count);
+      pending.clear();
+    },
+  });
+  return { inc: (kind: string) => void pending.set(kind, (pending.get(kind) ?? 0) + 1) };
 }
 
 export function createMetrics(): Metrics {
@@ -96,7 +113,7 @@ export function createMetrics(): Metrics {
     ticks,
     bufferSize: new Gauge({ name: "tick_ingester_buffer_size", help: "Ticks waiting in the pipeline's buffer", registers }),
     bufferCapacity: new Gauge({ name: "tick_ingester_buffer_capacity", help: "Capacity of the tick buffer (BUFFER_SIZE)", registers }),
-    untimelyTicks: new Counter({
+    untimelyTicks: countedAtScrape({
       name: "tick_ingester_untimely_ticks_total",
       help: "Ticks stored with a timestamp of 0, older than RETAIN_FOR (retention drops them) or in the future",
       labelNames: ["kind"],

@@ -99,7 +99,7 @@ export function observeIngester(options: {
     backfilled: (first, last, found) =>
       logger.warn({ first_tick: first, last_tick: last, found }, "Fetched ticks the stream skipped with GetTick"),
     untimely: (kind, tickNumber, timestampMicros) => {
-      metrics.untimelyTicks.inc({ kind });
+      metrics.untimelyTicks.inc(kind);
       if (untimelyLogged.has(kind)) return;
       untimelyLogged.add(kind);
       logger.warn(

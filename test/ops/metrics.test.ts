@@ -1,6 +1,7 @@
 // The /metrics page: every metric an operator needs, and valid by Prometheus's own checker.
 import v8 from "node:v8";
 import { afterAll, expect, spyOn, test } from "bun:test";
+import { Counter } from "prom-client";
 import { createMetrics } from "../../src/ops/metrics.ts";
 import { startOpsServer } from "../../src/ops/server.ts";
 
@@ -85,4 +86,18 @@ test("a scrape does not walk the heap (Bun's heap space statistics stall the str
   expect(spaces).not.toHaveBeenCalled();
   expect(heap).not.toHaveBeenCalled();
   expect(page).toContain("nodejs_heap_size_used_bytes ");
+});
+
+test("untimely ticks, counted per tick, cost no prom-client call each; a scrape shows every one, once", async () => {
+  const fresh = createMetrics();
+  const inc = spyOn(Counter.prototype, "inc");
+  for (let i = 0; i < 1000; i++) fresh.untimelyTicks.inc("future");
+  fresh.untimelyTicks.inc("zero");
+  expect(inc).not.toHaveBeenCalled();
+  inc.mockRestore();
+  for (let scrape = 0; scrape < 2; scrape++) {
+    const page = await fresh.registry.metrics();
+    expect(page).toContain('tick_ingester_untimely_ticks_total{kind="future"} 1000');
+    expect(page).toContain('tick_ingester_untimely_ticks_total{kind="zero"} 1');
+  }
 });
