@@ -45,29 +45,59 @@ export function peekTick(bytes: Uint8Array): PeekedTick {
   let seen = 0;
   const tick: PeekedTick = { tickNumber: 0n, timestamp: 0n, output: EMPTY, previousOutput: EMPTY };
   while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
+    const tag = readTag(reader, bytes);
+    const field = tag >>> 3;
+    const wireType = tag & 7;
     seen = checkField(PEEKED_TICK_FIELDS, seen, field, wireType);
     if (field === 1) tick.tickNumber = reader.uint64() as bigint;
-    else if (field === 2) tick.output = peekVdfOutput(reader.bytes());
+    else if (field === 2) tick.output = peekVdfOutput(reader, bytes);
     else if (field === 5) tick.timestamp = reader.uint64() as bigint;
     else if (field === 6) tick.previousOutput = reader.bytes();
-    else reader.skip(wireType, field);
+    else skip(reader, bytes, wireType, field);
   }
   if (reader.pos !== reader.len) throw new Error("truncated message");
   return tick;
 }
 
-function peekVdfOutput(bytes: Uint8Array): Uint8Array {
-  const reader = new BinaryReader(bytes);
+/** The output of the VdfProof message at the reader's position, read in place; the reader ends after it. */
+function peekVdfOutput(reader: BinaryReader, bytes: Uint8Array): Uint8Array {
+  const length = reader.uint32();
+  const end = reader.pos + length;
+  if (end > reader.len) throw new RangeError("premature EOF");
   let seen = 0;
   let output = EMPTY;
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
+  while (reader.pos < end) {
+    const tag = readTag(reader, bytes);
+    const field = tag >>> 3;
+    const wireType = tag & 7;
     seen = checkField(PEEKED_VDF_FIELDS, seen, field, wireType);
     if (field === 2) output = reader.bytes();
-    else reader.skip(wireType, field);
+    else skip(reader, bytes, wireType, field);
   }
+  if (reader.pos !== end) throw new RangeError("premature EOF");
   return output;
+}
+
+/** BinaryReader.tag() of the reader over `bytes`, as one number (field << 3 | wire type), without an array per field. */
+function readTag(reader: BinaryReader, bytes: Uint8Array): number {
+  const start = reader.pos;
+  const tag = reader.uint32();
+  const length = reader.pos - start;
+  if (length > 5 || (length === 5 && bytes[reader.pos - 1]! > 0x0f)) throw new Error("illegal tag: varint overflows uint32");
+  if (tag >>> 3 <= 0 || (tag & 7) > 5) throw new Error(`illegal tag: field no ${tag >>> 3} wire type ${tag & 7}`);
+  return tag;
+}
+
+/** BinaryReader.skip(), without the view of the skipped bytes it makes for every field. */
+function skip(reader: BinaryReader, bytes: Uint8Array, wireType: number, field: number) {
+  if (wireType === WireType.LengthDelimited) {
+    const length = reader.uint32(); // read before pos, which it moves
+    reader.pos += length;
+  } else if (wireType === WireType.Varint) while (bytes[reader.pos++]! & 0x80);
+  else if (wireType === WireType.Bit64) reader.pos += 8;
+  else if (wireType === WireType.Bit32) reader.pos += 4;
+  else reader.skip(wireType, field);
+  if (reader.pos > reader.len) throw new RangeError("premature EOF");
 }
 
 /** peekTick, with the reason as a value when the bytes are not a Tick. */
