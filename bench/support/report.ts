@@ -382,7 +382,7 @@ function block(results: BenchResults, chartFile: string): string {
     "",
     "```sh",
     "bun install",
-    "bun run bench                 # everything above; about 12 minutes; writes bench/RESULTS.md and bench/throughput.svg",
+    "bun run bench                 # everything above; about 15 minutes; writes bench/RESULTS.md and bench/throughput.svg",
     "bun run bench --quick         # about 3 minutes, no sweep; writes /tmp/tick-ingester-bench/RESULTS-quick.md",
     "bun run bench --fsync         # the same with fsync=on",
     "bun bench/per-tick.ts --workload heavy",
@@ -390,6 +390,8 @@ function block(results: BenchResults, chartFile: string): string {
     "bun run build && bun bench/profile.ts --workload sparse --seconds 15   # markdown CPU profile of the main thread",
     "bun bench/worker-cost.ts --workload sparse   # a Worker's time per step and per SQL statement",
     "bun bench/pairs.ts /tmp/a /tmp/b --rounds 2   # two builds in turns on one server, the medians of each",
+    "bun bench/pairs.ts /tmp/a /tmp/b --rate 1000 --timescale   # the same at a fixed rate: tick→commit latency",
+    "bun bench/stream-floor.ts --workload sparse --peek   # the CPU of only reading StreamTicks: the main thread's floor",
     "```",
     END,
   ].join("\n");
