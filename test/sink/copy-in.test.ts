@@ -3,28 +3,17 @@
 // 1 MiB is split, and a COPY the server refuses fails the query with its error while the data
 // behind it is dropped and the connection stays usable.
 import { afterAll, expect, test } from "bun:test";
-import postgres from "postgres";
 import { copyAll, textRows } from "../../src/sink/copy-in.ts";
 import { COPY_HEADER, COPY_TRAILER, CopyBuffer } from "../../src/sink/copy-binary.ts";
+import { statementLog } from "../support/database.ts";
 import { freshDatabase } from "../support/postgres.ts";
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterAll(() => Promise.all(cleanup.map((f) => f())));
 
-/** One connection, and the queries it sends (the first word of each statement). */
+/** One connection, and the queries it sends. */
 async function database() {
-  const queries: string[] = [];
-  const sql = postgres(await freshDatabase(), {
-    max: 1,
-    onnotice: () => {},
-    debug: (_connection, query) =>
-      void queries.push(
-        query
-          .split(";")
-          .map((statement) => statement.trim().split(/\s+/)[0])
-          .join("; "),
-      ),
-  });
+  const { sql, queries } = statementLog(await freshDatabase());
   cleanup.push(() => sql.end());
   await sql`CREATE TABLE words (n int, word text)`;
   await sql`CREATE TABLE numbers (n int PRIMARY KEY)`;
@@ -53,7 +42,7 @@ test("COPYs into several tables, text and binary, go as one query; a table witho
       { table: "numbers", columns: "n", data: ints([7, 8, 9]), binary: true },
     ]),
   );
-  expect(queries).toEqual(["begin", "COPY; COPY", "commit"]);
+  expect(queries).toEqual(["begin", "COPY words; COPY numbers", "commit"]);
   expect([...(await sql`SELECT n, word FROM words ORDER BY n`)]).toEqual([
     { n: 1, word: "word 1" },
     { n: 2, word: "word 2" },

@@ -9,7 +9,7 @@ import { BatchBuilder, type Batch } from "../../src/sink/batch.ts";
 import { FencedOut, Lease } from "../../src/sink/lease.ts";
 import { commitBatch, resolveAttempt, writeBatch, type Attempt, type CommitOptions } from "../../src/sink/timescale-writer.ts";
 import { startCuttingProxy } from "../support/cutting-proxy.ts";
-import { migratedDatabase, refuseTick } from "../support/database.ts";
+import { migratedDatabase, refuseTick, statementLog } from "../support/database.ts";
 import { openSql } from "../support/processes.ts";
 
 const DATABASE = { statementTimeoutMs: 10_000 };
@@ -324,19 +324,7 @@ test("a one-tick batch whose gap an earlier run already recorded commits, instea
 
 test("a range batch is BEGIN, one query of a COPY per table with rows, the range insert that checks the lease, COMMIT", async () => {
   const { db, lease } = await setUp("statements");
-  const statements: string[] = [];
-  const sql = postgres(db, {
-    max: 1,
-    onnotice: () => {},
-    // Each query as the first two words of each of its statements.
-    debug: (_connection, query) =>
-      void statements.push(
-        query
-          .split(";")
-          .map((statement) => statement.trim().split(/\s+/).slice(0, 2).join(" "))
-          .join("; "),
-      ),
-  });
+  const { sql, queries: statements } = statementLog(db);
   cleanup.push(() => sql.end());
   await sql`SELECT 1`; // the connection's own first queries
   statements.length = 0;

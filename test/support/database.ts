@@ -1,4 +1,4 @@
-import type { Sql } from "postgres";
+import postgres, { type Sql } from "postgres";
 import { migrate } from "../../src/schema/migrate.ts";
 import { freshDatabase } from "./postgres.ts";
 import { openSql } from "./processes.ts";
@@ -28,4 +28,24 @@ export function refuseTick(sql: Sql, tickNumber: bigint, message: string, errcod
       RETURN NEW;
     END $$;
     CREATE TRIGGER refuse_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION refuse_tick();`);
+}
+
+/**
+ * A one-connection client that logs each query it sends as the first two words of each of its
+ * statements ("COPY ticks; COPY vdf_proofs"): for tests of how many round trips a write takes.
+ */
+export function statementLog(url: string): { sql: Sql; queries: string[] } {
+  const queries: string[] = [];
+  const sql = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    debug: (_connection, query) =>
+      void queries.push(
+        query
+          .split(";")
+          .map((statement) => statement.trim().split(/\s+/).slice(0, 2).join(" "))
+          .join("; "),
+      ),
+  });
+  return { sql, queries };
 }
